@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: MIT
+# Basalt: one Makefile. `make` builds the hypervisor, test guests and test configs;
+# `make run` boots a config in QEMU; `make test` runs unit and integration tests.
+
+BUILD   := build
+CC      := gcc
+LD      := ld
+OBJCOPY := objcopy
+
+# ---- source lists, per folder ------------------------------------------------
+BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c
+KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/palloc.c \
+               kernel/vm.c kernel/vcpu.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
+               kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
+               kernel/libc/string.c kernel/libc/stdlib.c
+ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
+               arch/x86/vmm_select.c \
+               arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c
+ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S
+SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
+DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/pit.c drivers/vdebugcon.c drivers/vcmos.c \
+               drivers/pio.c
+
+HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
+HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
+
+# ---- flags -------------------------------------------------------------------
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wundef
+GCC_INC := $(shell $(CC) -print-file-name=include)
+EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol
+# -nostdinc: only gcc's freestanding headers, our small libc and the libfdt headers.
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INC) \
+             -Ikernel/libc/include -I$(BUILD)/fdtinc -I. $(EFI_INC) \
+             -fpic -fshort-wchar -fno-stack-protector -fno-stack-check -fno-strict-aliasing \
+             -mno-red-zone -maccumulate-outgoing-args -mno-sse -mno-sse2 -mno-mmx -mno-avx \
+             -mgeneral-regs-only -DEFI_FUNCTION_WRAPPER -DBASALT_HYPERVISOR \
+             -DBASALT_VERSION=\"$(VERSION)\"
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
+LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
+
+.PHONY: all hypervisor guests configs run test unit integration bench fuzz clean deps-build
+all: hypervisor guests configs
+
+deps-build:
+	@tools/deps.sh build
+
+hypervisor: $(BUILD)/basalt.efi
+
+$(BUILD)/fdtinc/libfdt.h:
+	@mkdir -p $(@D)
+	ln -sf /usr/include/libfdt.h /usr/include/libfdt_env.h /usr/include/fdt.h $(@D)/
+
+$(BUILD)/hv/%.o: %.c $(BUILD)/fdtinc/libfdt.h
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hv/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+# The default config section holds nothing; tools/embed-config.sh fills it for single-file boot.
+$(BUILD)/hv/basalt_section.o: tools/empty-section.S
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@
+
+$(BUILD)/basalt.so: $(HV_OBJS) $(BUILD)/hv/basalt_section.o linker.ld
+	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld $(EFI_LIBS) $(HV_OBJS) \
+	      $(BUILD)/hv/basalt_section.o $(LIBFDT_A) -L/usr/lib -lefi -lgnuefi -o $@
+	@tools/check-undefined.sh $@
+
+EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* \
+                -j .rela.* -j .reloc -j .basalt
+$(BUILD)/basalt.efi: $(BUILD)/basalt.so
+	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "built $@ ($$(stat -c %s $@) bytes)"
+
+-include $(HV_OBJS:.o=.d)
+
+# ---- test guests and configs -------------------------------------------------
+include tests/guests/guests.mk
+
+CONFIG_DTS := $(wildcard tests/configs/*.dts) $(wildcard tools/demo/*.dts)
+CONFIG_DTB := $(CONFIG_DTS:%.dts=$(BUILD)/%.dtb)
+configs: $(CONFIG_DTB)
+$(BUILD)/%.dtb: %.dts $(GUEST_BINS)
+	@mkdir -p $(@D)
+	dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(<D) -o $@ $<
+
+# ---- running -----------------------------------------------------------------
+CONFIG ?= tools/demo/demo.dts
+run:
+	@tools/deps.sh run
+	@$(MAKE) --no-print-directory all
+	tools/run-qemu.sh --config $(CONFIG) $(if $(TEST),--test) $(if $(ACCEL),--accel $(ACCEL))
+
+# ---- tests -------------------------------------------------------------------
+UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DBASALT_HOST_TEST \
+               -fsanitize=address,undefined -fno-omit-frame-pointer
+UNIT_LIBS := -lcmocka -lfdt
+UNIT_TESTS :=
+include $(wildcard tests/unit/*.mk)
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
+
+.SECONDEXPANSION:
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/*.h arch/x86/*.h arch/x86/svm/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS)
+
+unit: $(UNIT_BINS)
+	@tools/run-unit.sh $(UNIT_BINS)
+
+integration: all
+	tests/integration.sh
+
+test:
+	@tools/deps.sh test
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+bench:
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	tests/bench.sh
+
+include $(wildcard tests/fuzz/*.mk)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* The config blob (a DTB from dtc): what VMs to run and how. Parsed with libfdt, strictly validated. */
+#ifndef BASALT_CONFIG_H
+#define BASALT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_VMS 16
+#define CONFIG_NAME_MAX 32    /* VM name incl. NUL: node names longer than 31 chars are refused */
+#define CONFIG_PATH_MAX 128   /* path of a file on the boot medium incl. NUL */
+#define CONFIG_MAX_VCPUS 64
+#define CONFIG_MIN_MEMORY (2ull << 20)  /* 2 MiB: page tables + payload need room */
+#define CONFIG_MAX_MEMORY (1ull << 40)  /* 1 TiB: beyond any host we run on */
+#define CONFIG_DEFAULT_LOAD 0x100000ull /* 1 MiB, where flat payloads go unless told */
+#define CONFIG_DEFAULT_SHARES 100
+#define CONFIG_MAX_SHARES 10000
+#define CONFIG_DEFAULT_TIMESLICE_US 10000
+
+enum config_sched_policy {
+	CONFIG_SCHED_RR = 0,     /* round robin with a fixed time slice */
+	CONFIG_SCHED_SHARES = 1, /* weighted fair shares */
+};
+
+enum config_image_source {
+	CONFIG_IMAGE_NONE = 0,
+	CONFIG_IMAGE_FILE,   /* path on the boot medium, in `path` */
+	CONFIG_IMAGE_INLINE, /* bytes inside the blob: `data`/`size` point into the blob */
+};
+
+struct config_image {
+	enum config_image_source source;
+	char path[CONFIG_PATH_MAX];
+	const void *data;
+	size_t size;
+};
+
+struct vm_config {
+	char name[CONFIG_NAME_MAX];
+	uint64_t memory_bytes;       /* guest RAM at guest-physical 0 */
+	uint32_t vcpus;
+	struct config_image image;   /* flat payload, loaded at load_address */
+	uint64_t load_address;       /* guest-physical */
+	uint64_t entry;              /* guest-physical, 64-bit long mode entry */
+	uint32_t shares;             /* scheduling weight */
+	uint64_t cpu_mask;           /* host CPUs the VM may run on (bit n = cpu n) */
+};
+
+struct config_limits {
+	uint64_t host_memory_bytes; /* memory the host can still give to guests (sum over VMs is checked) */
+	uint32_t host_cpus;
+};
+
+struct basalt_config {
+	uint32_t version;
+	enum config_sched_policy policy;
+	uint32_t timeslice_us;
+	unsigned vm_count;           /* accepted VMs, in blob order */
+	struct vm_config vms[CONFIG_MAX_VMS];
+	unsigned refused;            /* VMs refused because of errors */
+};
+
+/*
+ * Parses and validates the blob. Every problem is printed with kprintf as one
+ * line naming the node and property ("config: /vms/web: memory: ..."). A bad VM
+ * is refused and counted in `refused`; the good ones are kept. Returns 0 when the
+ * blob itself is usable (even if VMs were refused), or -EINVAL when the blob or
+ * its /basalt node is unusable (then no VM is accepted). `out` may point into `blob`
+ * (inline images), so the blob must outlive it.
+ */
+int config_parse(const void *blob, size_t size, const struct config_limits *limits,
+		 struct basalt_config *out);
+
+/*
+ * Calls fn for every file path the blob names (image paths of every VM node,
+ * valid or not) so the boot stage can load them before leaving the firmware.
+ * Returns the number of paths, or -EINVAL for an unusable blob.
+ */
+typedef void (*config_path_fn)(const char *vm_name, const char *path, void *ctx);
+int config_for_each_path(const void *blob, size_t size, config_path_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Hypervisor console: formatted output to whatever sink the platform installed (serial, or a test buffer). */
+#ifndef BASALT_CONSOLE_H
+#define BASALT_CONSOLE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef void (*console_sink_fn)(const char *text, size_t len);
+
+/* Installs the sink all console output goes to; NULL drops output. */
+void console_set_sink(console_sink_fn sink);
+
+/* printf-like: %s %c %d %i %u %x %X %p %%, flags '-' '0', width, precision for %s, length l ll z. */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kvprintf(const char *fmt, va_list ap);
+
+/* Formats into buf (always NUL-terminated when size > 0); returns the length it wanted. */
+int fmt_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* Writes raw bytes to the sink. */
+void console_write(const char *text, size_t len);
+
+#endif
