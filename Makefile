@@ -3,23 +3,23 @@
 # `make run` boots a config in QEMU; `make test` runs unit and integration tests.
 
 BUILD   := build
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CC      := gcc
 LD      := ld
 OBJCOPY := objcopy
 
 # ---- source lists, per folder ------------------------------------------------
-BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c
+BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c boot/efi/efi_exit.c
 KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/palloc.c \
                kernel/vm.c kernel/vcpu.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
-               kernel/libc/string.c kernel/libc/stdlib.c
+               kernel/mem.c kernel/pio.c kernel/report.c kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
                arch/x86/vmm_select.c \
                arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c
 ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
-DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/pit.c drivers/vdebugcon.c drivers/vcmos.c \
-               drivers/pio.c
+DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/vcmos.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
@@ -27,15 +27,14 @@ HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
 # ---- flags -------------------------------------------------------------------
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wundef
 GCC_INC := $(shell $(CC) -print-file-name=include)
-EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64 -I/usr/include/efi/protocol
+EFI_INC := -isystem /usr/include/efi -isystem /usr/include/efi/x86_64 -isystem /usr/include/efi/protocol
 # -nostdinc: only gcc's freestanding headers, our small libc and the libfdt headers.
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INC) \
              -Ikernel/libc/include -I$(BUILD)/fdtinc -I. $(EFI_INC) \
              -fpic -fshort-wchar -fno-stack-protector -fno-stack-check -fno-strict-aliasing \
              -mno-red-zone -maccumulate-outgoing-args -mno-sse -mno-sse2 -mno-mmx -mno-avx \
              -mgeneral-regs-only -DEFI_FUNCTION_WRAPPER -DBASALT_HYPERVISOR \
-             -DBASALT_VERSION=\"$(VERSION)\"
-VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+             -DBASALT_VERSION=\"$(VERSION)\" -DBASALT_VERSION_W=L\"$(VERSION)\"
 EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
@@ -53,11 +52,13 @@ $(BUILD)/fdtinc/libfdt.h:
 
 $(BUILD)/hv/%.o: %.c $(BUILD)/fdtinc/libfdt.h
 	@mkdir -p $(@D)
-	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/hv/%.o: %.S
 	@mkdir -p $(@D)
-	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
 # The default config section holds nothing; tools/embed-config.sh fills it for single-file boot.
 $(BUILD)/hv/basalt_section.o: tools/empty-section.S

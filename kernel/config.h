@@ -14,9 +14,12 @@
 #define CONFIG_MIN_MEMORY (2ull << 20)  /* 2 MiB: page tables + payload need room */
 #define CONFIG_MAX_MEMORY (1ull << 40)  /* 1 TiB: beyond any host we run on */
 #define CONFIG_DEFAULT_LOAD 0x100000ull /* 1 MiB, where flat payloads go unless told */
+#define CONFIG_MIN_LOAD 0x10000ull      /* below this Basalt puts the guest's boot page tables and GDT */
 #define CONFIG_DEFAULT_SHARES 100
 #define CONFIG_MAX_SHARES 10000
 #define CONFIG_DEFAULT_TIMESLICE_US 10000
+#define CONFIG_MIN_TIMESLICE_US 1000
+#define CONFIG_MAX_TIMESLICE_US 1000000
 
 enum config_sched_policy {
 	CONFIG_SCHED_RR = 0,     /* round robin with a fixed time slice */

@@ -11,7 +11,7 @@ typedef void (*console_sink_fn)(const char *text, size_t len);
 /* Installs the sink all console output goes to; NULL drops output. */
 void console_set_sink(console_sink_fn sink);
 
-/* printf-like: %s %c %d %i %u %x %X %p %%, flags '-' '0', width, precision for %s, length l ll z. */
+/* printf-like: %s %c %d %i %u %x %X %p %%, flags '-' '0', width and precision (also '*'), precision for %s, length l ll z. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
 

@@ -70,7 +70,7 @@ static void out_number(struct fmt_out *o, uint64_t v, bool negative, unsigned ba
 	out_padded(o, rev, (size_t)n, sp, sp->zero ? '0' : ' ');
 }
 
-static const char *parse_spec(const char *p, struct fmt_spec *sp)
+static const char *parse_spec(const char *p, struct fmt_spec *sp, va_list *ap)
 {
 	*sp = (struct fmt_spec){ .precision = -1 };
 	for (;; p++) {
@@ -81,12 +81,21 @@ static const char *parse_spec(const char *p, struct fmt_spec *sp)
 		else
 			break;
 	}
+	if (*p == '*') {
+		sp->width = va_arg(*ap, int);
+		p++;
+	}
 	while (*p >= '0' && *p <= '9')
 		sp->width = sp->width * 10 + (*p++ - '0');
 	if (*p == '.') {
 		sp->precision = 0;
-		while (*++p >= '0' && *p <= '9')
-			sp->precision = sp->precision * 10 + (*p - '0');
+		if (p[1] == '*') {
+			sp->precision = va_arg(*ap, int);
+			p += 2;
+		} else {
+			while (*++p >= '0' && *p <= '9')
+				sp->precision = sp->precision * 10 + (*p - '0');
+		}
 	}
 	if (*p == 'z') {
 		sp->length = 3;
@@ -179,7 +188,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			out_char(&o, *p);
 			continue;
 		}
-		p = parse_spec(p + 1, &sp);
+		p = parse_spec(p + 1, &sp, &args);
 		if (!*p)
 			break;
 		format_one(&o, *p, &sp, &args);

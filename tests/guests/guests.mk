@@ -1,4 +1,35 @@
 # SPDX-License-Identifier: MIT
-# Test guests: filled in by the guest build rules.
-GUEST_BINS :=
+# Test guests: flat 64-bit payloads loaded at 1 MiB, one check each (see tests/guests/lib/guest.h).
+GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
+GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
+
+GUEST_LIB_SRCS := tests/guests/lib/start.S tests/guests/lib/isr.S tests/guests/lib/guest.c \
+                  tests/guests/lib/printf.c tests/guests/lib/idt.c
+GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_SRCS))
+GUEST_LDS      := tests/guests/guest.ld
+
+GUEST_CFLAGS := -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
+                -fno-stack-protector -fno-asynchronous-unwind-tables -nostdlib -static \
+                -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wundef -I.
+GUEST_LDFLAGS := -T $(GUEST_LDS) -nostdlib -static -z noexecstack --no-warn-rwx-segments
+
 guests: $(GUEST_BINS)
+
+$(BUILD)/guests/obj/%.c.o: tests/guests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guests/obj/%.S.o: tests/guests/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+# The ELF keeps symbols for debugging; the .bin is what the hypervisor loads.
+$(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
+	$(LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
+$(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
+	$(OBJCOPY) -O binary $< $@
+
+.PRECIOUS: $(BUILD)/guests/%.elf $(BUILD)/guests/obj/%.c.o $(BUILD)/guests/obj/%.S.o
+
+-include $(GUEST_LIB_OBJS:.o=.d) $(GUEST_NAMES:%=$(BUILD)/guests/obj/%.c.d)

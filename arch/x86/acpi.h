@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Just enough ACPI to count the host CPUs (MADT); plain C over a memory accessor, unit-testable. */
+#ifndef BASALT_X86_ACPI_H
+#define BASALT_X86_ACPI_H
+
+#include <stdint.h>
+
+struct acpi_rsdp {
+	char signature[8];
+	uint8_t checksum;
+	char oem_id[6];
+	uint8_t revision;
+	uint32_t rsdt_address;
+	uint32_t length;
+	uint64_t xsdt_address;
+	uint8_t extended_checksum;
+	uint8_t reserved[3];
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_rsdp) == 36, "ACPI 2.0 RSDP");
+
+struct acpi_header {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision;
+	uint8_t checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	uint32_t oem_revision;
+	uint32_t creator_id;
+	uint32_t creator_revision;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_header) == 36, "ACPI table header");
+
+#define ACPI_MAX_CPUS 64
+
+/* Fills apic_ids with the enabled CPUs the MADT lists; returns their count (0 when ACPI is unusable). */
+unsigned acpi_find_cpus(uint64_t rsdp_pa, uint32_t *apic_ids, unsigned max);
+
+#endif

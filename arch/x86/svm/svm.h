@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* AMD-V backend: the svm_ops table and its private per-vCPU state. */
+#ifndef BASALT_SVM_H
+#define BASALT_SVM_H
+
+#include <stdint.h>
+
+#include "arch/x86/svm/vmcb.h"
+#include "kernel/vmm.h"
+
+struct guest_gprs;
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	uint64_t vmcb_pa;
+	uint32_t asid;
+	uint64_t asid_generation; /* the CPU generation the ASID belongs to; stale means pick a new one */
+};
+
+extern const struct vmm_ops svm_ops;
+
+/* Assembly: loads guest GPRs, VMLOAD/VMRUN/VMSAVE, stores GPRs, VMLOAD host; GIF and IF handled inside. */
+void svm_enter_guest(struct guest_gprs *gprs, uint64_t vmcb_pa, uint64_t host_vmcb_pa);
+
+#endif

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* SVM exit codes to neutral exits, including the instruction length when the CPU has no NRIPS. */
+#include "arch/x86/svm/svm_exit.h"
+
+#include <stddef.h>
+
+struct svm_exit_kind {
+	uint32_t code;
+	enum vm_exit_code neutral;
+	uint8_t insn_len; /* fixed length without prefixes, used when next_rip is not reported */
+	const char *name;
+};
+
+/* QEMU TCG offers no NRIPS, so the length of intercepted instructions is known here. None of them
+ * takes a useful prefix; a guest that adds redundant prefixes only resumes mid-instruction itself. */
+static const struct svm_exit_kind svm_exit_kinds[] = {
+	{ SVM_EXIT_INTR, VM_EXIT_INTR, 0, "intr" },
+	{ SVM_EXIT_NMI, VM_EXIT_NMI, 0, "nmi" },
+	{ SVM_EXIT_CPUID, VM_EXIT_CPUID, 2, "cpuid" },
+	{ SVM_EXIT_INVD, VM_EXIT_INVD, 2, "invd" },
+	{ SVM_EXIT_WBINVD, VM_EXIT_INVD, 2, "wbinvd" },
+	{ SVM_EXIT_HLT, VM_EXIT_HLT, 1, "hlt" },
+	{ SVM_EXIT_IOIO, VM_EXIT_IO, 0, "ioio" },
+	{ SVM_EXIT_MSR, VM_EXIT_MSR, 2, "msr" },
+	{ SVM_EXIT_SHUTDOWN, VM_EXIT_SHUTDOWN, 0, "shutdown" },
+	{ SVM_EXIT_VMRUN, VM_EXIT_VIRT_INSN, 3, "vmrun" },
+	{ SVM_EXIT_VMMCALL, VM_EXIT_HYPERCALL, 3, "vmmcall" },
+	{ SVM_EXIT_VMLOAD, VM_EXIT_VIRT_INSN, 3, "vmload" },
+	{ SVM_EXIT_VMSAVE, VM_EXIT_VIRT_INSN, 3, "vmsave" },
+	{ SVM_EXIT_STGI, VM_EXIT_VIRT_INSN, 3, "stgi" },
+	{ SVM_EXIT_CLGI, VM_EXIT_VIRT_INSN, 3, "clgi" },
+	{ SVM_EXIT_SKINIT, VM_EXIT_VIRT_INSN, 3, "skinit" },
+	{ SVM_EXIT_INVLPGA, VM_EXIT_VIRT_INSN, 3, "invlpga" },
+	{ SVM_EXIT_NPF, VM_EXIT_NPF, 0, "npf" },
+	{ (uint32_t)SVM_EXIT_INVALID, VM_EXIT_INVALID_STATE, 0, "invalid" },
+};
+
+static const struct svm_exit_kind *find_kind(uint64_t code)
+{
+	for (size_t i = 0; i < sizeof(svm_exit_kinds) / sizeof(svm_exit_kinds[0]); i++)
+		if (svm_exit_kinds[i].code == (uint32_t)code)
+			return &svm_exit_kinds[i];
+	return NULL;
+}
+
+const char *svm_exit_name(uint64_t code)
+{
+	const struct svm_exit_kind *k = find_kind(code);
+
+	if (k)
+		return k->name;
+	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
+		return "exception";
+	return "unknown";
+}
+
+static void translate_io(const struct vmcb *vmcb, struct vm_exit *exit)
+{
+	uint64_t info = vmcb->control.exit_info_1;
+	unsigned sz = (info >> SVM_IOIO_SZ_SHIFT) & 7;
+
+	exit->u.io.port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT);
+	exit->u.io.size = sz & 4 ? 4 : sz & 2 ? 2 : 1;
+	exit->u.io.in = info & SVM_IOIO_IN;
+	exit->u.io.string = info & SVM_IOIO_STR;
+	exit->u.io.rep = info & SVM_IOIO_REP;
+	/* For IOIO the CPU always stores the next RIP in exit_info_2, NRIPS or not. */
+	exit->insn_len = (uint8_t)(vmcb->control.exit_info_2 - vmcb->save.rip);
+}
+
+static void translate_npf(const struct vmcb *vmcb, struct vm_exit *exit)
+{
+	uint64_t err = vmcb->control.exit_info_1;
+
+	exit->u.npf.gpa = vmcb->control.exit_info_2;
+	exit->u.npf.present = err & SVM_NPF_PRESENT;
+	exit->u.npf.write = err & SVM_NPF_WRITE;
+	exit->u.npf.exec = err & SVM_NPF_FETCH;
+	exit->u.npf.read = !exit->u.npf.write && !exit->u.npf.exec;
+}
+
+void svm_translate_exit(const struct vmcb *vmcb, bool has_nrips, uint64_t guest_rcx, struct vm_exit *exit)
+{
+	uint64_t code = vmcb->control.exit_code;
+	const struct svm_exit_kind *k = find_kind(code);
+
+	exit->raw_reason = (uint32_t)code;
+	exit->insn_len = 0;
+	if (!k && code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+		exit->code = VM_EXIT_EXCEPTION;
+		exit->u.exception.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
+		exit->u.exception.has_error = false;
+		exit->u.exception.error_code = (uint32_t)vmcb->control.exit_info_1;
+		return;
+	}
+	exit->code = k ? k->neutral : VM_EXIT_UNKNOWN;
+	if (!k)
+		return;
+	if (has_nrips && vmcb->control.next_rip > vmcb->save.rip)
+		exit->insn_len = (uint8_t)(vmcb->control.next_rip - vmcb->save.rip);
+	else
+		exit->insn_len = k->insn_len;
+	if (code == SVM_EXIT_IOIO)
+		translate_io(vmcb, exit);
+	else if (code == SVM_EXIT_NPF)
+		translate_npf(vmcb, exit);
+	else if (code == SVM_EXIT_MSR) {
+		exit->u.msr.index = (uint32_t)guest_rcx;
+		exit->u.msr.write = vmcb->control.exit_info_1 & 1;
+	}
+}

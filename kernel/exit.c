@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* The exit dispatch table and the small handlers; anything unexpected ends only the guest. */
+#include "kernel/exit.h"
+
+#include "kernel/console.h"
+#include "kernel/cpuid_policy.h"
+#include "kernel/vm.h"
+#include "kernel/vmm.h"
+
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+
+static const char *const exit_names[VM_EXIT_COUNT] = {
+	[VM_EXIT_NONE] = "none", [VM_EXIT_INTR] = "intr", [VM_EXIT_NMI] = "nmi",
+	[VM_EXIT_CPUID] = "cpuid", [VM_EXIT_HLT] = "hlt", [VM_EXIT_IO] = "io", [VM_EXIT_MSR] = "msr",
+	[VM_EXIT_NPF] = "npf", [VM_EXIT_HYPERCALL] = "hypercall", [VM_EXIT_VIRT_INSN] = "virt_insn",
+	[VM_EXIT_SHUTDOWN] = "shutdown", [VM_EXIT_INVD] = "invd", [VM_EXIT_EXCEPTION] = "exception",
+	[VM_EXIT_INVALID_STATE] = "invalid_state", [VM_EXIT_UNKNOWN] = "unknown",
+};
+
+const char *vm_exit_name(enum vm_exit_code code)
+{
+	return code < VM_EXIT_COUNT && exit_names[code] ? exit_names[code] : "unknown";
+}
+
+static void inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error)
+{
+	struct vm_event ev = { .kind = VM_EVENT_EXCEPTION, .vector = vector, .has_error = has_error };
+
+	if (vmm_inject(vcpu, &ev))
+		vm_crash(vcpu->vm, "exception %u while another event was pending", vector);
+}
+
+void vcpu_inject_ud(struct vcpu *vcpu)
+{
+	inject_exception(vcpu, VECTOR_UD, false);
+}
+
+void vcpu_inject_gp(struct vcpu *vcpu)
+{
+	inject_exception(vcpu, VECTOR_GP, true);
+}
+
+static enum exit_action handle_resume(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	(void)vcpu;
+	(void)exit;
+	return EXIT_RESUME; /* the host interrupt already ran at STGI; the run loop checks the slice */
+}
+
+static enum exit_action handle_skip(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	vmm_skip(vcpu, exit); /* INVD/WBINVD: guest memory is coherent, nothing to flush */
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_hlt(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	vmm_skip(vcpu, exit);
+	if (vcpu->wake_at_ns)
+		return EXIT_BLOCK;
+	/* No virtual interrupt source exists yet, so nothing could ever wake this vCPU. */
+	vm_halt_forever(vcpu->vm);
+	return EXIT_STOP;
+}
+
+static enum exit_action handle_virt_insn(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	(void)exit;
+	vcpu_inject_ud(vcpu); /* no nested virtualisation: behave like a CPU without SVM/VMX */
+	return EXIT_RESUME;
+}
+
+static enum exit_action handle_npf(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	const struct vm_exit_npf *f = &exit->u.npf;
+
+	vm_crash(vcpu->vm, "%s of unmapped guest-physical address 0x%llx at rip 0x%llx",
+		 f->exec ? "instruction fetch" : f->write ? "write" : "read", (unsigned long long)f->gpa,
+		 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
+	return EXIT_STOP;
+}
+
+static enum exit_action handle_shutdown(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	(void)exit;
+	vm_crash(vcpu->vm, "triple fault (shutdown) at rip 0x%llx",
+		 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
+	return EXIT_STOP;
+}
+
+static enum exit_action handle_unexpected(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	vm_crash(vcpu->vm, "unhandled exit %s (%s 0x%x) at rip 0x%llx", vm_exit_name(exit->code),
+		 vmm->raw_exit_name(exit->raw_reason), exit->raw_reason,
+		 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
+	return EXIT_STOP;
+}
+
+static const exit_handler_fn exit_handlers[VM_EXIT_COUNT] = {
+	[VM_EXIT_NONE] = handle_resume,
+	[VM_EXIT_INTR] = handle_resume,
+	[VM_EXIT_NMI] = handle_resume,
+	[VM_EXIT_CPUID] = exit_handle_cpuid,
+	[VM_EXIT_HLT] = handle_hlt,
+	[VM_EXIT_IO] = exit_handle_io,
+	[VM_EXIT_MSR] = exit_handle_msr,
+	[VM_EXIT_NPF] = handle_npf,
+	[VM_EXIT_HYPERCALL] = exit_handle_hypercall,
+	[VM_EXIT_VIRT_INSN] = handle_virt_insn,
+	[VM_EXIT_SHUTDOWN] = handle_shutdown,
+	[VM_EXIT_INVD] = handle_skip,
+};
+
+enum exit_action exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	exit_handler_fn fn = exit->code < VM_EXIT_COUNT ? exit_handlers[exit->code] : NULL;
+
+	vcpu->vm->stats.exits[exit->code < VM_EXIT_COUNT ? exit->code : VM_EXIT_UNKNOWN]++;
+	return (fn ? fn : handle_unexpected)(vcpu, exit);
+}
+
+enum exit_action exit_handle_cpuid(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	uint64_t *r = vcpu->gprs.r;
+	struct cpuid_guest g = { .vcpu_id = vcpu->id, .nr_vcpus = vcpu->vm->nr_vcpus,
+				 .hypercall_kind = vmm->hypercall_kind };
+	struct cpuid_result out;
+
+	cpuid_policy_apply(&g, (uint32_t)r[GPR_RAX], (uint32_t)r[GPR_RCX], &out);
+	r[GPR_RAX] = out.eax;
+	r[GPR_RBX] = out.ebx;
+	r[GPR_RCX] = out.ecx;
+	r[GPR_RDX] = out.edx;
+	vmm_skip(vcpu, exit);
+	return EXIT_RESUME;
+}
+
+/* Until the MSR policy grows with the Linux guest: EFER and PAT are emulated, all else is #GP. */
+#define MSR_EFER_INDEX 0xc0000080u
+#define MSR_PAT_INDEX 0x00000277u
+#define EFER_GUEST_WRITABLE ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11))
+
+static bool msr_emulate(struct vcpu *vcpu, uint32_t index, bool write, uint64_t *value)
+{
+	enum vm_reg reg;
+
+	if (index == MSR_EFER_INDEX)
+		reg = VM_REG_EFER;
+	else if (index == MSR_PAT_INDEX)
+		reg = VM_REG_PAT;
+	else
+		return false;
+	if (!write) {
+		*value = vmm_get_reg(vcpu, reg);
+		return true;
+	}
+	if (reg == VM_REG_EFER && (*value & ~EFER_GUEST_WRITABLE))
+		return false;
+	vmm_set_reg(vcpu, reg, *value);
+	return true;
+}
+
+enum exit_action exit_handle_msr(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	uint64_t *r = vcpu->gprs.r;
+	uint64_t value = (r[GPR_RDX] << 32) | (uint32_t)r[GPR_RAX];
+
+	if (!msr_emulate(vcpu, exit->u.msr.index, exit->u.msr.write, &value)) {
+		vcpu_inject_gp(vcpu);
+		return EXIT_RESUME;
+	}
+	if (!exit->u.msr.write) {
+		r[GPR_RAX] = (uint32_t)value;
+		r[GPR_RDX] = value >> 32;
+	}
+	vmm_skip(vcpu, exit);
+	return EXIT_RESUME;
+}

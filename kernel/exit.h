@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Exit dispatch: one handler per neutral exit code; the answer tells the run loop what to do next. */
+#ifndef BASALT_EXIT_H
+#define BASALT_EXIT_H
+
+#include "kernel/vm_exit.h"
+
+struct vcpu;
+
+enum exit_action {
+	EXIT_RESUME, /* enter the guest again */
+	EXIT_YIELD,  /* give up the rest of the slice */
+	EXIT_BLOCK,  /* the vCPU waits (HLT with a wake time) */
+	EXIT_STOP,   /* the VM ended */
+};
+
+typedef enum exit_action (*exit_handler_fn)(struct vcpu *vcpu, const struct vm_exit *exit);
+
+enum exit_action exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit);
+
+/* Handlers that live in their own files. */
+enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit);
+enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *exit);
+enum exit_action exit_handle_cpuid(struct vcpu *vcpu, const struct vm_exit *exit);
+enum exit_action exit_handle_msr(struct vcpu *vcpu, const struct vm_exit *exit);
+
+/* Delivers #UD / #GP to the guest. */
+void vcpu_inject_ud(struct vcpu *vcpu);
+void vcpu_inject_gp(struct vcpu *vcpu);
+
+#endif

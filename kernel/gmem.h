@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* Checked access to guest-physical memory: the only way the hypervisor reads or writes guest RAM. */
+#ifndef BASALT_GMEM_H
+#define BASALT_GMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+
+/* Adds [gpa, gpa+size) backed by host memory at hpa to the VM's RAM map. 0, -EINVAL or -ENOSPC. */
+int gmem_add_region(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t hpa);
+/* Host pointer to [gpa, gpa+len) if it lies entirely inside one RAM region, else NULL. */
+void *gpa_map_checked(struct vm *vm, uint64_t gpa, size_t len);
+/* Copies between guest RAM and the hypervisor; -EFAULT if any byte is outside guest RAM. */
+int gpa_read(struct vm *vm, uint64_t gpa, void *dst, size_t len);
+int gpa_write(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+/* Total RAM of the VM. */
+uint64_t gmem_size(const struct vm *vm);
+
+#endif

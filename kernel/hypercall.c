@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* The Basalt hypercall interface (kernel/basalt_abi.h), the same on every vendor. */
+#include "kernel/basalt_abi.h"
+#include "kernel/clock.h"
+#include "kernel/exit.h"
+#include "kernel/gmem.h"
+#include "kernel/vm.h"
+#include "kernel/vmm.h"
+
+#define CONSOLE_WRITE_MAX 4096
+
+static long hc_console_write(struct vcpu *vcpu, uint64_t gpa, uint64_t len)
+{
+	const char *buf;
+
+	if (len > CONSOLE_WRITE_MAX)
+		return BASALT_HC_EINVAL;
+	buf = gpa_map_checked(vcpu->vm, gpa, len);
+	if (!buf)
+		return BASALT_HC_EFAULT;
+	for (uint64_t i = 0; i < len; i++)
+		vm_console_putc(vcpu->vm, buf[i]);
+	return (long)len;
+}
+
+enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	uint64_t *r = vcpu->gprs.r;
+	enum exit_action action = EXIT_RESUME;
+	long result = 0;
+
+	vcpu->vm->stats.hypercalls++;
+	vmm_skip(vcpu, exit);
+	switch (r[GPR_RAX]) {
+	case BASALT_HC_INFO:
+		result = BASALT_ABI_VERSION;
+		break;
+	case BASALT_HC_CONSOLE_WRITE:
+		result = hc_console_write(vcpu, r[GPR_RDI], r[GPR_RSI]);
+		break;
+	case BASALT_HC_POWER_OFF:
+		vm_power_off(vcpu->vm, r[GPR_RDI]);
+		return EXIT_STOP;
+	case BASALT_HC_YIELD:
+		action = EXIT_YIELD;
+		break;
+	case BASALT_HC_CLOCK_NS:
+		result = (long)clock_ns();
+		break;
+	case BASALT_HC_WAKE_AT:
+		vcpu->wake_at_ns = r[GPR_RDI];
+		break;
+	default:
+		result = BASALT_HC_ENOSYS;
+		break;
+	}
+	r[GPR_RAX] = (uint64_t)result;
+	return action;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* kernel_main: host setup, config, VMs, the run loop, and the final report. */
+#include <string.h>
+
+#include "arch/x86/acpi.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
+#include "drivers/lapic.h"
+#include "drivers/uart16550.h"
+#include "kernel/boot_info.h"
+#include "kernel/clock.h"
+#include "kernel/config.h"
+#include "kernel/console.h"
+#include "kernel/cpuid_policy.h"
+#include "kernel/machine.h"
+#include "kernel/mem.h"
+#include "kernel/palloc.h"
+#include "kernel/panic.h"
+#include "kernel/report.h"
+#include "kernel/vcpu.h"
+#include "kernel/vmm.h"
+
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xa1
+/* Memory kept back from guests for the hypervisor's own growth (page tables, VMCBs, vCPUs). */
+#define HYPERVISOR_RESERVE (16ull << 20)
+
+struct percpu percpu_area[MAX_CPUS];
+unsigned cpu_count = 1;
+static struct basalt_config config;
+
+static void real_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_result *out)
+{
+	struct cpuid_regs r;
+
+	cpuid_count(leaf, sub, &r);
+	*out = (struct cpuid_result){ r.eax, r.ebx, r.ecx, r.edx };
+}
+
+static void add_memory(const struct boot_info *info, enum boot_mem_type type)
+{
+	for (unsigned i = 0; i < info->mem_count; i++)
+		if (info->mem[i].type == type && palloc_add(info->mem[i].base, info->mem[i].size))
+			kprintf("basalt: memory map entry 0x%llx+0x%llx overlaps others; skipped\n",
+				(unsigned long long)info->mem[i].base, (unsigned long long)info->mem[i].size);
+}
+
+/* Free memory first, our own page tables, then the firmware's boot-time memory once unused. */
+static void setup_memory(const struct boot_info *info)
+{
+	palloc_reset();
+	add_memory(info, BOOT_MEM_USABLE);
+	if (paging_init(info))
+		panic("no memory for the host page tables");
+	add_memory(info, BOOT_MEM_BOOT_RECLAIM);
+	kprintf("basalt: %llu MiB free for guests and hypervisor\n",
+		(unsigned long long)(palloc_free_bytes() >> 20));
+}
+
+static void setup_host_cpu(const struct boot_info *info)
+{
+	uint32_t ids[ACPI_MAX_CPUS];
+
+	gdt_init();
+	idt_init();
+	/* The firmware's 8259 timer must not reach our IDT: everything goes through the LAPIC. */
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+	cpu_count = acpi_find_cpus(info->rsdp, ids, ACPI_MAX_CPUS);
+	if (cpu_count == 0)
+		cpu_count = 1;
+	if (cpu_count > MAX_CPUS)
+		cpu_count = MAX_CPUS;
+	for (unsigned i = 0; i < cpu_count; i++)
+		percpu_area[i] = (struct percpu){ .id = i, .apic_id = ids[i] };
+	percpu_area[0].online = true;
+	clock_init(info->tsc_hz);
+	if (lapic_init(info->tsc_hz))
+		panic("the local APIC is unusable");
+	idt_set_irq_handler(VECTOR_TIMER, vcpu_timer_interrupt);
+	cpuid_policy_set_host(real_cpuid);
+	kprintf("basalt: %u host CPUs (guests run on cpu 0 for now), TSC %llu MHz, LAPIC timer %llu ticks/ms\n",
+		cpu_count, (unsigned long long)(info->tsc_hz / 1000000), (unsigned long long)lapic_timer_rate());
+}
+
+static void create_vms(const struct boot_info *info)
+{
+	for (unsigned i = 0; i < config.vm_count; i++) {
+		const struct vm_config *cfg = &config.vms[i];
+		const void *image = cfg->image.data;
+		size_t size = cfg->image.size;
+
+		if (cfg->image.source == CONFIG_IMAGE_FILE) {
+			const struct boot_file *f = boot_find_file(info, cfg->image.path);
+
+			if (!f || !f->data) {
+				kprintf("config: /vms/%s: image: file '%s' could not be read from the boot medium; VM refused\n",
+					cfg->name, cfg->image.path);
+				config.refused++;
+				continue;
+			}
+			image = f->data;
+			size = f->size;
+		}
+		if (!vm_create(cfg, image, size))
+			config.refused++;
+	}
+}
+
+static void load_config(const struct boot_info *info)
+{
+	struct config_limits limits = {
+		.host_memory_bytes = palloc_free_bytes() > HYPERVISOR_RESERVE ? palloc_free_bytes() - HYPERVISOR_RESERVE : 0,
+		.host_cpus = cpu_count,
+	};
+
+	if (!info->config) {
+		kprintf("basalt: no config blob found (load options, \\basalt\\basalt.dtb or an embedded .basalt section)\n");
+		return;
+	}
+	kprintf("basalt: config from %s (%llu bytes)\n", info->config_source, (unsigned long long)info->config_size);
+	if (config_parse(info->config, info->config_size, &limits, &config))
+		kprintf("basalt: config unusable; no VM will run\n");
+	sched_init(cpu_count, config.policy == CONFIG_SCHED_SHARES ? SCHED_POLICY_SHARES : SCHED_POLICY_RR,
+		   (uint64_t)(config.timeslice_us ? config.timeslice_us : CONFIG_DEFAULT_TIMESLICE_US) * 1000);
+}
+
+void kernel_main(struct boot_info *info)
+{
+	machine_test_mode = info->test_mode;
+	uart_init();
+	console_set_sink(uart_write);
+	kprintf("basalt: hypervisor core started%s\n", info->test_mode ? " (test mode)" : "");
+	setup_host_cpu(info);
+	setup_memory(info);
+	if (vmm_select() || vmm->init_cpu(0)) {
+		kprintf("basalt: cannot run guests on this machine\n");
+		kprintf("basalt: verdict: fail\n");
+		machine_stop(VERDICT_FAIL);
+	}
+	load_config(info);
+	create_vms(info);
+	report_memory(info);
+	kprintf("basalt: %u VMs running, scheduler %s, slice %llu us\n", vm_count, sched_policy_name(0),
+		(unsigned long long)(sched_timeslice_ns(0) / 1000));
+	cpu_run_loop(0);
+	machine_stop(report_final(config.refused));
+}

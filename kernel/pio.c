@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* Port I/O: device registration per VM and the IO exit handler. Unclaimed ports float high. */
+#include "kernel/errno.h"
+#include "kernel/exit.h"
+#include "kernel/vm.h"
+#include "kernel/vmm.h"
+
+int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler, void *dev)
+{
+	if (!count || (uint32_t)base + count > 0x10000u)
+		return -EINVAL;
+	if (vm->nr_pio == VM_MAX_PIO)
+		return -ENOSPC;
+	for (unsigned i = 0; i < vm->nr_pio; i++) {
+		const struct pio_range *r = &vm->pio[i];
+
+		if (base < r->base + r->count && r->base < base + count)
+			return -EEXIST;
+	}
+	vm->pio[vm->nr_pio++] = (struct pio_range){ base, count, handler, dev };
+	return 0;
+}
+
+const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port)
+{
+	for (unsigned i = 0; i < vm->nr_pio; i++)
+		if (port >= vm->pio[i].base && port - vm->pio[i].base < vm->pio[i].count)
+			return &vm->pio[i];
+	return NULL;
+}
+
+static uint32_t size_mask(uint8_t size)
+{
+	return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+}
+
+/* IN writes AL/AX (upper bits kept) or EAX (upper half of RAX cleared, as for any 32-bit write). */
+static void store_in_value(uint64_t *rax, uint8_t size, uint32_t value)
+{
+	if (size == 4)
+		*rax = value;
+	else
+		*rax = (*rax & ~(uint64_t)size_mask(size)) | (value & size_mask(size));
+}
+
+enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	const struct vm_exit_io *io = &exit->u.io;
+	struct vm *vm = vcpu->vm;
+	const struct pio_range *r;
+	uint32_t value;
+
+	if (io->string) {
+		vm_crash(vm, "string port I/O (INS/OUTS) on port 0x%x is not emulated", io->port);
+		return EXIT_STOP;
+	}
+	value = io->in ? size_mask(io->size) : (uint32_t)vcpu->gprs.r[GPR_RAX] & size_mask(io->size);
+	r = vm_find_pio(vm, io->port);
+	if (!r || r->handler(vcpu, r->dev, io->port, io->size, io->in, &value) < 0) {
+		/* Like an empty bus: reads float to all ones, writes vanish; counted for diagnosis. */
+		value = size_mask(io->size);
+		if (io->in)
+			vm->stats.unclaimed_pio_reads++;
+		else
+			vm->stats.unclaimed_pio_writes++;
+	}
+	if (!vm_is_running(vm))
+		return EXIT_STOP;
+	if (io->in)
+		store_in_value(&vcpu->gprs.r[GPR_RAX], io->size, value);
+	vmm_skip(vcpu, exit);
+	return EXIT_RESUME;
+}

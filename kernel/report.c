@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Final report: per-VM outcome and exit counts, then one verdict line the test harness reads. */
+#include "kernel/report.h"
+
+#include "kernel/console.h"
+#include "kernel/palloc.h"
+#include "kernel/vm.h"
+
+void report_memory(const struct boot_info *info)
+{
+	uint64_t tables = palloc_used_bytes(PALLOC_HYPERVISOR);
+	uint64_t total = info->image_size + info->stack_size + tables;
+
+	kprintf("basalt: hypervisor memory: %llu bytes (image %llu, stack %llu, tables and control blocks %llu)\n",
+		(unsigned long long)total, (unsigned long long)info->image_size,
+		(unsigned long long)info->stack_size, (unsigned long long)tables);
+	kprintf("basalt: guest memory: %llu bytes in %u VMs\n",
+		(unsigned long long)palloc_used_bytes(PALLOC_GUEST), vm_count);
+}
+
+static void report_exits(const struct vm *vm)
+{
+	char line[256];
+	int n = fmt_snprintf(line, sizeof(line), "basalt: vm '%s' exits:", vm->name);
+
+	for (unsigned c = 0; c < VM_EXIT_COUNT && n < (int)sizeof(line); c++)
+		if (vm->stats.exits[c])
+			n += fmt_snprintf(line + n, sizeof(line) - n, " %s=%llu", vm_exit_name(c),
+					  (unsigned long long)vm->stats.exits[c]);
+	kprintf("%s; unclaimed ports: %llu reads, %llu writes\n", line,
+		(unsigned long long)vm->stats.unclaimed_pio_reads,
+		(unsigned long long)vm->stats.unclaimed_pio_writes);
+}
+
+static const char *state_word(const struct vm *vm)
+{
+	switch (vm->state) {
+	case VM_STATE_POWERED_OFF: return vm->exit_status == 0 ? "passed" : "failed";
+	case VM_STATE_CRASHED: return "crashed";
+	case VM_STATE_HALTED: return "halted";
+	default: return "running";
+	}
+}
+
+enum machine_verdict report_final(unsigned refused)
+{
+	unsigned passed = 0;
+
+	for (unsigned i = 0; i < vm_count; i++) {
+		const struct vm *vm = vm_list[i];
+
+		kprintf("basalt: vm '%s' %s: %s\n", vm->name, state_word(vm), vm->end_reason);
+		report_exits(vm);
+		if (vm->state == VM_STATE_POWERED_OFF && vm->exit_status == 0)
+			passed++;
+	}
+	kprintf("basalt: %u VMs: %u passed, %u failed, %u refused\n", vm_count + refused, passed,
+		vm_count - passed, refused);
+	if (passed == vm_count && refused == 0 && vm_count > 0) {
+		kprintf("basalt: verdict: pass\n");
+		return VERDICT_PASS;
+	}
+	kprintf("basalt: verdict: fail\n");
+	return VERDICT_FAIL;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* vCPU creation and the run loop: pick from the run queue, run until an exit ends the turn, account. */
+#include "kernel/vcpu.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/percpu.h"
+#include "drivers/lapic.h"
+#include "kernel/clock.h"
+#include "kernel/console.h"
+#include "kernel/errno.h"
+#include "kernel/exit.h"
+#include "kernel/mem.h"
+#include "kernel/vmm.h"
+
+#define VCPU_PAGES ((sizeof(struct vcpu) + PAGE_SIZE - 1) / PAGE_SIZE)
+#define FPU_FCW_DEFAULT 0x037f
+#define FPU_MXCSR_DEFAULT 0x1f80
+#define FPU_MXCSR_OFFSET 24
+
+static struct vcpu *vcpu_of(struct sched_entity *se)
+{
+	return (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
+}
+
+/* The FXSAVE image of a CPU after reset, so a new guest starts with clean FPU/SSE state. */
+static void fpu_init_image(uint8_t *area)
+{
+	uint16_t fcw = FPU_FCW_DEFAULT;
+	uint32_t mxcsr = FPU_MXCSR_DEFAULT;
+
+	memset(area, 0, 512);
+	memcpy(area, &fcw, sizeof(fcw));
+	memcpy(area + FPU_MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
+}
+
+int vcpu_create(struct vm *vm, unsigned id)
+{
+	struct vcpu *v = pages_alloc(VCPU_PAGES, PAGE_SIZE);
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	v->id = id;
+	fpu_init_image(v->fpu);
+	vm->vcpus[vm->nr_vcpus++] = v;
+	rc = vmm->vcpu_create(v);
+	if (rc)
+		return rc;
+	sched_entity_init(&v->se, vm->cfg->shares, 0);
+	/* Secondary vCPUs wait for a start-up IPI, which needs the virtual LAPIC (a later step). */
+	if (id == 0)
+		sched_wake(&v->se);
+	return 0;
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	if (vcpu->arch)
+		vmm->vcpu_destroy(vcpu);
+	pages_free(vcpu, VCPU_PAGES);
+}
+
+void vcpu_timer_interrupt(void)
+{
+	this_cpu()->resched = true;
+	this_cpu()->timer_irqs++;
+	lapic_eoi();
+}
+
+static bool any_vm_running(void)
+{
+	for (unsigned i = 0; i < vm_count; i++)
+		if (vm_is_running(vm_list[i]))
+			return true;
+	return false;
+}
+
+/* Wakes halted vCPUs whose wake time has come; returns the earliest wake time still ahead (0 = none). */
+static uint64_t wake_sleepers(uint64_t now)
+{
+	uint64_t next = 0;
+
+	for (unsigned i = 0; i < vm_count; i++) {
+		struct vm *vm = vm_list[i];
+
+		for (unsigned j = 0; vm_is_running(vm) && j < vm->nr_vcpus; j++) {
+			struct vcpu *v = vm->vcpus[j];
+
+			if (v->se.state != SCHED_STATE_BLOCKED || !v->wake_at_ns)
+				continue;
+			if (v->wake_at_ns <= now) {
+				v->wake_at_ns = 0;
+				sched_wake(&v->se);
+			} else if (!next || v->wake_at_ns < next) {
+				next = v->wake_at_ns;
+			}
+		}
+	}
+	return next;
+}
+
+/* Nothing runnable: sleep until the next wake time (the timer interrupt ends the HLT). */
+static void idle_until(uint64_t wake_ns)
+{
+	uint64_t now = clock_ns();
+
+	if (wake_ns > now)
+		lapic_timer_oneshot(wake_ns - now);
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* The next timer interrupt: the end of the slice, or a sleeper's wake time if that comes first. */
+static void arm_timer(unsigned cpu, uint64_t now)
+{
+	uint64_t slice = sched_timeslice_ns(cpu);
+	uint64_t next_wake = wake_sleepers(now);
+
+	if (next_wake && next_wake - now < slice)
+		slice = next_wake > now ? next_wake - now : 1;
+	lapic_timer_oneshot(slice);
+}
+
+static void switch_fpu(struct vcpu **owner, struct vcpu *next)
+{
+	if (*owner == next)
+		return;
+	if (*owner)
+		fpu_save((*owner)->fpu);
+	fpu_restore(next->fpu);
+	*owner = next;
+}
+
+/* Runs v until its slice ends or an exit takes it off the CPU; returns why it stopped. */
+static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
+{
+	struct percpu *pc = this_cpu();
+	uint64_t last = clock_ns(), now;
+	enum exit_action action;
+	struct vm_exit exit;
+
+	pc->resched = false;
+	arm_timer(cpu, last);
+	for (;;) {
+		vmm_run(v, &exit);
+		action = exit_dispatch(v, &exit);
+		if (action != EXIT_RESUME || !vm_is_running(v->vm))
+			break;
+		if (!pc->resched)
+			continue;
+		pc->resched = false;
+		now = clock_ns();
+		/* Sleepers whose time came must be queued now, or the tick would see nobody waiting. */
+		wake_sleepers(now);
+		if (sched_tick(cpu, &v->se, now - last)) {
+			action = EXIT_YIELD;
+			break;
+		}
+		last = now;
+		arm_timer(cpu, now);
+	}
+	lapic_timer_oneshot(0);
+	*ran_ns = clock_ns() - last;
+	return vm_is_running(v->vm) ? action : EXIT_STOP;
+}
+
+static void finish_turn(unsigned cpu, struct vcpu *v, enum exit_action action, uint64_t ran_ns)
+{
+	if (action == EXIT_BLOCK)
+		sched_block(&v->se);
+	else if (action == EXIT_YIELD)
+		sched_yield(cpu, &v->se);
+	sched_put_prev(cpu, &v->se, ran_ns);
+	if (action == EXIT_STOP && !vm_is_running(v->vm))
+		vm_release(v->vm);
+}
+
+/* Running VMs with no runnable vCPU and no wake time can never make progress again. */
+static void stop_stuck_vms(void)
+{
+	for (unsigned i = 0; i < vm_count; i++) {
+		if (vm_is_running(vm_list[i])) {
+			vm_halt_forever(vm_list[i]);
+			vm_release(vm_list[i]);
+		}
+	}
+}
+
+void cpu_run_loop(unsigned cpu)
+{
+	struct vcpu *fpu_owner = NULL;
+
+	while (any_vm_running()) {
+		uint64_t next_wake = wake_sleepers(clock_ns());
+		struct sched_entity *se = sched_pick(cpu);
+		struct vcpu *v;
+		enum exit_action action;
+		uint64_t ran;
+
+		if (!se && !next_wake) {
+			stop_stuck_vms();
+			continue;
+		}
+		if (!se) {
+			idle_until(next_wake);
+			continue;
+		}
+		v = vcpu_of(se);
+		switch_fpu(&fpu_owner, v);
+		action = run_turn(cpu, v, &ran);
+		finish_turn(cpu, v, action, ran);
+		if (!vm_is_running(v->vm) && fpu_owner == v)
+			fpu_owner = NULL;
+	}
+}

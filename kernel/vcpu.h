@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* vCPUs and the per-CPU loop that runs them. */
+#ifndef BASALT_VCPU_H
+#define BASALT_VCPU_H
+
+#include "kernel/vm.h"
+
+/* Creates vCPU `id` of vm (the boot vCPU, id 0, becomes runnable; others wait for a start signal). */
+int vcpu_create(struct vm *vm, unsigned id);
+void vcpu_destroy(struct vcpu *vcpu);
+/* Runs guests on this CPU until no VM is left running. */
+void cpu_run_loop(unsigned cpu);
+/* The timer interrupt: the running vCPU's slice is due for a check. */
+void vcpu_timer_interrupt(void);
+void vm_release(struct vm *vm);
+
+#endif

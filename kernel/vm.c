@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* VM lifecycle: creation from a config, guest console, and the ways a VM ends. */
+#include "kernel/vm.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "drivers/vdevices.h"
+#include "kernel/console.h"
+#include "kernel/errno.h"
+#include "kernel/gmem.h"
+#include "kernel/loader.h"
+#include "kernel/mem.h"
+#include "kernel/palloc.h"
+#include "kernel/vcpu.h"
+#include "kernel/vmm.h"
+
+struct vm *vm_list[VM_MAX];
+unsigned vm_count;
+static struct vm vm_storage[VM_MAX];
+
+bool vm_is_running(const struct vm *vm)
+{
+	return vm->state == VM_STATE_RUNNING;
+}
+
+void vm_console_flush(struct vm *vm)
+{
+	if (!vm->console_len)
+		return;
+	kprintf("[%s] %.*s\n", vm->name, (int)vm->console_len, vm->console_line);
+	vm->console_len = 0;
+}
+
+void vm_console_putc(struct vm *vm, char c)
+{
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		if (vm->console_len)
+			vm_console_flush(vm);
+		else
+			kprintf("[%s]\n", vm->name);
+		return;
+	}
+	/* Control bytes could fake hypervisor output or drive the operator's terminal: shown as '?'. */
+	if ((unsigned char)c < 0x20 && c != '\t')
+		c = '?';
+	vm->console_line[vm->console_len++] = c;
+	if (vm->console_len == VM_CONSOLE_LINE)
+		vm_console_flush(vm);
+}
+
+static void vm_end(struct vm *vm, enum vm_state state)
+{
+	if (!vm_is_running(vm))
+		return;
+	vm->state = state;
+	vm_console_flush(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		sched_kill(&vm->vcpus[i]->se);
+}
+
+void vm_crash(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vm_is_running(vm))
+		return;
+	va_start(ap, fmt);
+	fmt_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
+	va_end(ap);
+	vm_end(vm, VM_STATE_CRASHED);
+	kprintf("basalt: vm '%s' crashed: %s\n", vm->name, vm->end_reason);
+}
+
+void vm_power_off(struct vm *vm, uint64_t status)
+{
+	if (!vm_is_running(vm))
+		return;
+	vm->exit_status = status;
+	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason), "powered off by the guest, status %llu",
+		     (unsigned long long)status);
+	vm_end(vm, VM_STATE_POWERED_OFF);
+	kprintf("basalt: vm '%s' %s\n", vm->name, vm->end_reason);
+}
+
+void vm_halt_forever(struct vm *vm)
+{
+	if (!vm_is_running(vm))
+		return;
+	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason),
+		     "every vCPU halted with nothing left to wake it");
+	vm_end(vm, VM_STATE_HALTED);
+	kprintf("basalt: vm '%s' stopped: %s\n", vm->name, vm->end_reason);
+}
+
+static int vm_alloc_ram(struct vm *vm, uint64_t bytes)
+{
+	/* 2 MiB alignment lets nested paging use large pages for all of RAM. */
+	uint64_t hpa = palloc_alloc(bytes, LARGE_PAGE_SIZE, PALLOC_GUEST);
+
+	if (!hpa) {
+		kprintf("basalt: vm '%s': no %llu MiB of contiguous host memory left (largest free block %llu MiB)\n",
+			vm->name, (unsigned long long)(bytes >> 20),
+			(unsigned long long)(palloc_largest_free(LARGE_PAGE_SIZE) >> 20));
+		return -ENOMEM;
+	}
+	/* Guests never see what was there before: other guests' or the firmware's data. */
+	memset(phys_to_virt(hpa), 0, bytes);
+	return gmem_add_region(vm, 0, bytes, hpa);
+}
+
+/* Gives a VM's memory back once none of its vCPUs can run again. */
+void vm_release(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->vcpus[i]);
+	vm->nr_vcpus = 0;
+	if (vmm && vm->npt.root)
+		vmm->vm_destroy(vm);
+	for (unsigned i = 0; i < vm->nr_regions; i++)
+		palloc_free(vm->mem[i].hpa, vm->mem[i].size, PALLOC_GUEST);
+	vm->nr_regions = 0;
+}
+
+static int vm_attach_devices(struct vm *vm)
+{
+	int rc = vdebugcon_attach(vm);
+
+	return rc ? rc : vcmos_attach(vm);
+}
+
+static int vm_build(struct vm *vm, const void *image, size_t image_size)
+{
+	const struct vm_config *cfg = vm->cfg;
+	int rc;
+
+	rc = vm_alloc_ram(vm, cfg->memory_bytes);
+	if (!rc)
+		rc = vmm->vm_create(vm);
+	if (!rc)
+		rc = vmm->map(vm, 0, vm->mem[0].hpa, vm->mem[0].size, NPT_RWX);
+	if (!rc)
+		rc = vm_attach_devices(vm);
+	if (!rc)
+		rc = loader_load_flat(vm, image, image_size, cfg->load_address, cfg->entry);
+	for (unsigned i = 0; !rc && i < cfg->vcpus; i++)
+		rc = vcpu_create(vm, i);
+	if (!rc)
+		loader_setup_long_mode(vm->vcpus[0], cfg->entry, ALIGN_DOWN(vm->mem[0].size, 16));
+	return rc;
+}
+
+struct vm *vm_create(const struct vm_config *cfg, const void *image, size_t image_size)
+{
+	struct vm *vm;
+	int rc;
+
+	if (vm_count == VM_MAX)
+		return NULL;
+	vm = &vm_storage[vm_count];
+	memset(vm, 0, sizeof(*vm));
+	vm->id = vm_count;
+	vm->cfg = cfg;
+	memcpy(vm->name, cfg->name, sizeof(vm->name));
+	rc = vm_build(vm, image, image_size);
+	if (rc) {
+		kprintf("basalt: vm '%s' refused: could not be built (error %d)\n", vm->name, rc);
+		vm_release(vm);
+		return NULL;
+	}
+	vm_list[vm_count++] = vm;
+	return vm;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* VMs and vCPUs: the core's view of a guest, vendor-neutral. */
+#ifndef BASALT_VM_H
+#define BASALT_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/config.h"
+#include "kernel/nested_pt.h"
+#include "kernel/vm_exit.h"
+#include "sched/sched.h"
+
+#define VM_MAX 16
+#define VM_MAX_REGIONS 8
+#define VM_MAX_PIO 16
+#define VM_CONSOLE_LINE 160
+
+/* Guest general-purpose registers in x86 encoding order; the entry assembly relies on these offsets. */
+enum gpr { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	   GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15, GPR_COUNT };
+
+struct guest_gprs {
+	uint64_t r[GPR_COUNT]; /* r[GPR_RSP] is unused: RSP lives in the VMCB/VMCS */
+};
+_Static_assert(sizeof(struct guest_gprs) == 128, "entry assembly indexes 16 registers");
+_Static_assert(GPR_RCX * 8 == 8 && GPR_RDI * 8 == 56 && GPR_R8 * 8 == 64 && GPR_R15 * 8 == 120,
+	       "offsets G_* in arch/x86/svm/svm_entry.S");
+
+/* One range of guest RAM backed by contiguous host memory. */
+struct gmem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t hpa;
+};
+
+struct vm;
+struct vcpu;
+
+/* Port-I/O handler: `in` fills *value (size 1, 2 or 4 bytes); returns 0 or -errno. */
+typedef int (*pio_fn)(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value);
+
+struct pio_range {
+	uint16_t base;
+	uint16_t count;
+	pio_fn handler;
+	void *dev;
+};
+
+enum vm_state { VM_STATE_RUNNING, VM_STATE_POWERED_OFF, VM_STATE_HALTED, VM_STATE_CRASHED };
+
+struct vm_stats {
+	uint64_t exits[VM_EXIT_COUNT];
+	uint64_t unclaimed_pio_reads;
+	uint64_t unclaimed_pio_writes;
+	uint64_t hypercalls;
+};
+
+struct vcpu {
+	struct guest_gprs gprs; /* first: the entry assembly gets this pointer */
+	struct vm *vm;
+	unsigned id;
+	struct sched_entity se;
+	void *arch;            /* backend state (VMCB / VMCS) */
+	uint64_t wake_at_ns;   /* BASALT_HC_WAKE_AT; 0 = none */
+	bool halted;
+	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image while not running */
+};
+_Static_assert(__builtin_offsetof(struct vcpu, gprs) == 0, "backends pass the vcpu as its gprs");
+
+struct vm {
+	unsigned id;
+	char name[CONFIG_NAME_MAX];
+	const struct vm_config *cfg;
+	enum vm_state state;
+	uint64_t exit_status;
+	char end_reason[160];
+
+	struct gmem_region mem[VM_MAX_REGIONS];
+	unsigned nr_regions;
+	struct nested_pt npt;
+	void *arch; /* backend state */
+
+	struct vcpu *vcpus[CONFIG_MAX_VCPUS];
+	unsigned nr_vcpus;
+
+	struct pio_range pio[VM_MAX_PIO];
+	unsigned nr_pio;
+	void *cmos; /* device models owned by this VM */
+
+	char console_line[VM_CONSOLE_LINE];
+	unsigned console_len;
+
+	struct vm_stats stats;
+};
+
+/* Creates a VM from its config: RAM, nested paging, devices, payload, vCPUs. Prints why on failure. */
+struct vm *vm_create(const struct vm_config *cfg, const void *image, size_t image_size);
+/* Ends a VM because of its own fault: prints the reason, stops its vCPUs, releases nothing shared. */
+void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Ends a VM at the guest's request. */
+void vm_power_off(struct vm *vm, uint64_t status);
+/* Ends a VM whose vCPUs all halted with nothing that can wake them. */
+void vm_halt_forever(struct vm *vm);
+bool vm_is_running(const struct vm *vm);
+
+/* Registers a port range for a device model. 0, -ENOSPC, or -EEXIST on overlap. */
+int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler, void *dev);
+/* Finds the device owning port, or NULL. */
+const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port);
+
+/* Guest console: collects bytes into lines printed as "[name] line". */
+void vm_console_putc(struct vm *vm, char c);
+void vm_console_flush(struct vm *vm);
+
+/* Every VM created so far. */
+extern struct vm *vm_list[VM_MAX];
+extern unsigned vm_count;
+
+#endif

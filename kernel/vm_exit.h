@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Vendor-neutral VM exits: backends translate VMCB exit codes / VMX exit reasons into these. */
+#ifndef BASALT_VM_EXIT_H
+#define BASALT_VM_EXIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum vm_exit_code {
+	VM_EXIT_NONE = 0,      /* nothing to do (e.g. spurious) */
+	VM_EXIT_INTR,          /* a host interrupt arrived while the guest ran */
+	VM_EXIT_NMI,
+	VM_EXIT_CPUID,
+	VM_EXIT_HLT,
+	VM_EXIT_IO,
+	VM_EXIT_MSR,
+	VM_EXIT_NPF,           /* nested page fault / EPT violation */
+	VM_EXIT_HYPERCALL,     /* VMMCALL / VMCALL */
+	VM_EXIT_VIRT_INSN,     /* a virtualisation instruction the guest may not use */
+	VM_EXIT_SHUTDOWN,      /* triple fault */
+	VM_EXIT_INVD,          /* INVD / WBINVD: skipped, caches stay coherent */
+	VM_EXIT_EXCEPTION,
+	VM_EXIT_INVALID_STATE, /* hardware refused to enter the guest */
+	VM_EXIT_UNKNOWN,
+	VM_EXIT_COUNT
+};
+
+struct vm_exit_io {
+	uint16_t port;
+	uint8_t size; /* 1, 2 or 4 */
+	bool in;
+	bool string;
+	bool rep;
+};
+
+struct vm_exit_msr {
+	uint32_t index;
+	bool write;
+};
+
+struct vm_exit_npf {
+	uint64_t gpa;
+	bool read;
+	bool write;
+	bool exec;
+	bool present; /* a translation existed: a permission fault */
+};
+
+struct vm_exit_exception {
+	uint8_t vector;
+	bool has_error;
+	uint32_t error_code;
+};
+
+struct vm_exit {
+	enum vm_exit_code code;
+	uint8_t insn_len;    /* length of the exiting instruction, 0 when unknown */
+	uint32_t raw_reason; /* vendor number, only for messages */
+	union {
+		struct vm_exit_io io;
+		struct vm_exit_msr msr;
+		struct vm_exit_npf npf;
+		struct vm_exit_exception exception;
+	} u;
+};
+
+/* Short name of a neutral exit code, for statistics and messages. */
+const char *vm_exit_name(enum vm_exit_code code);
+
+#endif

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# libFuzzer targets: `make fuzz` builds each one and runs it for FUZZ_SECONDS, seeded from its corpus.
+#
+# To add a target <t>: FUZZ_TARGETS += <t>, FUZZ_SRCS_<t> := the sources it tests, the harness in
+# tests/fuzz/fuzz_<t>.c, and seed inputs as tests/fuzz/seeds/<t>/*.dts (compiled with dtc) or
+# tests/fuzz/seeds/<t>/*.bin (copied as they are). `make fuzz-<t>` runs one target alone.
+# Host libc and headers only: kernel/libc is never on the include path here.
+
+FUZZ_SECONDS ?= 20
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                $(WARN) -I. -DBASALT_HOST_TEST
+FUZZ_LIBS    := -lfdt
+
+FUZZ_TARGETS += config
+FUZZ_SRCS_config := kernel/config.c kernel/console.c kernel/fmt.c
+
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+.PHONY: fuzz-build  # fuzz-<t> stays off .PHONY: make skips pattern rules for phony targets
+.SECONDEXPANSION:
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $$(wildcard kernel/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS)
+
+# The corpus keeps what libFuzzer finds between runs; the seeds are (re)added when they change.
+.PRECIOUS: $(BUILD)/fuzz/corpus_%/.seeded
+$(BUILD)/fuzz/corpus_%/.seeded: $$(wildcard tests/fuzz/seeds/$$*/*.dts tests/fuzz/seeds/$$*/*.bin)
+	@mkdir -p $(@D)
+	@for f in $(filter %.dts,$^); do \
+		dtc -q -I dts -O dtb -o $(@D)/seed-$$(basename $$f .dts).dtb $$f || exit 1; done
+	@for f in $(filter %.bin,$^); do cp $$f $(@D)/seed-$$(basename $$f); done
+	@touch $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-%: $(BUILD)/fuzz/fuzz_% $(BUILD)/fuzz/corpus_%/.seeded
+	$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$*- \
+	   $(BUILD)/fuzz/corpus_$*
+
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
