@@ -19,11 +19,6 @@ struct vm *vm_list[VM_MAX];
 unsigned vm_count;
 static struct vm vm_storage[VM_MAX];
 
-bool vm_is_running(const struct vm *vm)
-{
-	return vm->state == VM_STATE_RUNNING;
-}
-
 void vm_console_flush(struct vm *vm)
 {
 	if (!vm->console_len)

@@ -103,7 +103,11 @@ void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf,
 void vm_power_off(struct vm *vm, uint64_t status);
 /* Ends a VM whose vCPUs all halted with nothing that can wake them. */
 void vm_halt_forever(struct vm *vm);
-bool vm_is_running(const struct vm *vm);
+
+static inline bool vm_is_running(const struct vm *vm)
+{
+	return vm->state == VM_STATE_RUNNING;
+}
 
 /* Registers a port range for a device model. 0, -ENOSPC, or -EEXIST on overlap. */
 int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler, void *dev);

@@ -5,41 +5,50 @@
 #include <stddef.h>
 
 struct svm_exit_kind {
-	uint32_t code;
-	enum vm_exit_code neutral;
+	uint8_t neutral;  /* enum vm_exit_code; 0 (VM_EXIT_NONE) marks codes Basalt does not intercept */
 	uint8_t insn_len; /* fixed length without prefixes, used when next_rip is not reported */
 	const char *name;
 };
 
-/* QEMU TCG offers no NRIPS, so the length of intercepted instructions is known here. None of them
- * takes a useful prefix; a guest that adds redundant prefixes only resumes mid-instruction itself. */
-static const struct svm_exit_kind svm_exit_kinds[] = {
-	{ SVM_EXIT_INTR, VM_EXIT_INTR, 0, "intr" },
-	{ SVM_EXIT_NMI, VM_EXIT_NMI, 0, "nmi" },
-	{ SVM_EXIT_CPUID, VM_EXIT_CPUID, 2, "cpuid" },
-	{ SVM_EXIT_INVD, VM_EXIT_INVD, 2, "invd" },
-	{ SVM_EXIT_WBINVD, VM_EXIT_INVD, 2, "wbinvd" },
-	{ SVM_EXIT_HLT, VM_EXIT_HLT, 1, "hlt" },
-	{ SVM_EXIT_IOIO, VM_EXIT_IO, 0, "ioio" },
-	{ SVM_EXIT_MSR, VM_EXIT_MSR, 2, "msr" },
-	{ SVM_EXIT_SHUTDOWN, VM_EXIT_SHUTDOWN, 0, "shutdown" },
-	{ SVM_EXIT_VMRUN, VM_EXIT_VIRT_INSN, 3, "vmrun" },
-	{ SVM_EXIT_VMMCALL, VM_EXIT_HYPERCALL, 3, "vmmcall" },
-	{ SVM_EXIT_VMLOAD, VM_EXIT_VIRT_INSN, 3, "vmload" },
-	{ SVM_EXIT_VMSAVE, VM_EXIT_VIRT_INSN, 3, "vmsave" },
-	{ SVM_EXIT_STGI, VM_EXIT_VIRT_INSN, 3, "stgi" },
-	{ SVM_EXIT_CLGI, VM_EXIT_VIRT_INSN, 3, "clgi" },
-	{ SVM_EXIT_SKINIT, VM_EXIT_VIRT_INSN, 3, "skinit" },
-	{ SVM_EXIT_INVLPGA, VM_EXIT_VIRT_INSN, 3, "invlpga" },
-	{ SVM_EXIT_NPF, VM_EXIT_NPF, 0, "npf" },
-	{ (uint32_t)SVM_EXIT_INVALID, VM_EXIT_INVALID_STATE, 0, "invalid" },
+#define SVM_DENSE_CODES 0xa0 /* every intercept Basalt sets has a code below this, except NPF */
+
+/* Indexed by exit code, so translation costs one load on the hot path. QEMU TCG offers no NRIPS,
+ * so the lengths of intercepted instructions live here; none of them takes a useful prefix, and a
+ * guest that adds redundant prefixes only resumes mid-instruction itself. */
+static const struct svm_exit_kind svm_exit_kinds[SVM_DENSE_CODES] = {
+	[SVM_EXIT_INTR] = { VM_EXIT_INTR, 0, "intr" },
+	[SVM_EXIT_NMI] = { VM_EXIT_NMI, 0, "nmi" },
+	[SVM_EXIT_SMI] = { VM_EXIT_INTR, 0, "smi" },
+	[SVM_EXIT_CPUID] = { VM_EXIT_CPUID, 2, "cpuid" },
+	[SVM_EXIT_INVD] = { VM_EXIT_INVD, 2, "invd" },
+	[SVM_EXIT_WBINVD] = { VM_EXIT_INVD, 2, "wbinvd" },
+	[SVM_EXIT_HLT] = { VM_EXIT_HLT, 1, "hlt" },
+	[SVM_EXIT_IOIO] = { VM_EXIT_IO, 0, "ioio" },
+	[SVM_EXIT_MSR] = { VM_EXIT_MSR, 2, "msr" },
+	[SVM_EXIT_SHUTDOWN] = { VM_EXIT_SHUTDOWN, 0, "shutdown" },
+	[SVM_EXIT_VMRUN] = { VM_EXIT_VIRT_INSN, 3, "vmrun" },
+	[SVM_EXIT_VMMCALL] = { VM_EXIT_HYPERCALL, 3, "vmmcall" },
+	[SVM_EXIT_VMLOAD] = { VM_EXIT_VIRT_INSN, 3, "vmload" },
+	[SVM_EXIT_VMSAVE] = { VM_EXIT_VIRT_INSN, 3, "vmsave" },
+	[SVM_EXIT_STGI] = { VM_EXIT_VIRT_INSN, 3, "stgi" },
+	[SVM_EXIT_CLGI] = { VM_EXIT_VIRT_INSN, 3, "clgi" },
+	[SVM_EXIT_SKINIT] = { VM_EXIT_VIRT_INSN, 3, "skinit" },
+	[SVM_EXIT_INVLPGA] = { VM_EXIT_VIRT_INSN, 3, "invlpga" },
+	/* XSAVE is hidden by the CPUID policy, so XSETBV is an instruction the guest may not use. */
+	[SVM_EXIT_XSETBV] = { VM_EXIT_VIRT_INSN, 3, "xsetbv" },
 };
+
+static const struct svm_exit_kind svm_exit_npf = { VM_EXIT_NPF, 0, "npf" };
+static const struct svm_exit_kind svm_exit_invalid = { VM_EXIT_INVALID_STATE, 0, "invalid" };
 
 static const struct svm_exit_kind *find_kind(uint64_t code)
 {
-	for (size_t i = 0; i < sizeof(svm_exit_kinds) / sizeof(svm_exit_kinds[0]); i++)
-		if (svm_exit_kinds[i].code == (uint32_t)code)
-			return &svm_exit_kinds[i];
+	if (code < SVM_DENSE_CODES && svm_exit_kinds[code].neutral != VM_EXIT_NONE)
+		return &svm_exit_kinds[code];
+	if (code == SVM_EXIT_NPF)
+		return &svm_exit_npf;
+	if (code == SVM_EXIT_INVALID)
+		return &svm_exit_invalid;
 	return NULL;
 }
 
