@@ -38,7 +38,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
 EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
-.PHONY: all hypervisor guests configs run test unit integration bench fuzz clean deps-build
+.PHONY: all hypervisor guests configs run test unit integration bench fuzz clean deps-build embedded
 all: hypervisor guests configs
 
 deps-build:
@@ -69,6 +69,7 @@ $(BUILD)/basalt.so: $(HV_OBJS) $(BUILD)/hv/basalt_section.o linker.ld
 	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld $(EFI_LIBS) $(HV_OBJS) \
 	      $(BUILD)/hv/basalt_section.o $(LIBFDT_A) -L/usr/lib -lefi -lgnuefi -o $@
 	@tools/check-undefined.sh $@
+	@echo "HV_LINK_OBJS=$(HV_OBJS)" > $(BUILD)/hv/link-objects
 
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* \
                 -j .rela.* -j .reloc -j .basalt
@@ -87,6 +88,10 @@ configs: $(CONFIG_DTB)
 $(BUILD)/%.dtb: %.dts $(GUEST_BINS)
 	@mkdir -p $(@D)
 	dtc -q -I dts -O dtb -i $(BUILD)/guests -i $(<D) -o $@ $<
+
+# Single-file image: `make embedded CONFIG=x.dts` puts the config inside the .efi (.basalt section).
+embedded: hypervisor guests
+	tools/embed-config.sh $(CONFIG) $(BUILD)/basalt-embedded.efi $(BUILD)/guests
 
 # ---- running -----------------------------------------------------------------
 CONFIG ?= tools/demo/demo.dts

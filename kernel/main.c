@@ -141,6 +141,10 @@ void kernel_main(struct boot_info *info)
 		kprintf("basalt: verdict: fail\n");
 		machine_stop(VERDICT_FAIL);
 	}
+	if (info->fault_test) {
+		kprintf("basalt: fault-test: executing ud2 in the hypervisor on purpose\n");
+		__asm__ volatile("ud2");
+	}
 	load_config(info);
 	create_vms(info);
 	report_memory(info);

@@ -55,7 +55,8 @@ static void append_cmdline_file(EFI_FILE_HANDLE root)
 	boot_info.cmdline[n] = '\0';
 }
 
-/* Options are words: "test" enables test mode; a word ending in ".dtb" names the config file. */
+/* Options are words: "test" enables test mode, "fault-test" makes the hypervisor fault on purpose
+ * after setup (to check the crash report), a word ending in ".dtb" names the config file. */
 static const char *parse_cmdline(void)
 {
 	static char word[BOOT_PATH_MAX];
@@ -70,6 +71,8 @@ static const char *parse_cmdline(void)
 			len++;
 		if (len == 4 && strncmp(p, "test", 4) == 0)
 			boot_info.test_mode = true;
+		if (len == 10 && strncmp(p, "fault-test", 10) == 0)
+			boot_info.fault_test = true;
 		if (len > 4 && len < sizeof(word) && strncmp(p + len - 4, ".dtb", 4) == 0) {
 			memcpy(word, p, len);
 			word[len] = '\0';
