@@ -16,8 +16,10 @@ KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kerne
                kernel/mem.c kernel/pio.c kernel/report.c kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
                arch/x86/vmm_select.c \
-               arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c
-ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S
+               arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
+               arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
+               arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
+ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
 DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/vcmos.c
 

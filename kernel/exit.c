@@ -89,6 +89,13 @@ static enum exit_action handle_shutdown(struct vcpu *vcpu, const struct vm_exit 
 	return EXIT_STOP;
 }
 
+static enum exit_action handle_invalid_state(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	vm_crash(vcpu->vm, "the CPU refused to run the guest's state (%s exit 0x%x)",
+		 vmm->raw_exit_name(exit->raw_reason), exit->raw_reason);
+	return EXIT_STOP;
+}
+
 static enum exit_action handle_unexpected(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	vm_crash(vcpu->vm, "unhandled exit %s (%s 0x%x) at rip 0x%llx", vm_exit_name(exit->code),
@@ -110,6 +117,7 @@ static const exit_handler_fn exit_handlers[VM_EXIT_COUNT] = {
 	[VM_EXIT_VIRT_INSN] = handle_virt_insn,
 	[VM_EXIT_SHUTDOWN] = handle_shutdown,
 	[VM_EXIT_INVD] = handle_skip,
+	[VM_EXIT_INVALID_STATE] = handle_invalid_state,
 };
 
 enum exit_action exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)

@@ -56,3 +56,13 @@ void gdt_init(void)
 			 : "m"(ptr), "i"((uint64_t)GDT_CODE), "r"((uint64_t)GDT_DATA), "r"((uint64_t)GDT_TSS)
 			 : "rax", "memory");
 }
+
+uint64_t gdt_base(void)
+{
+	return (uint64_t)(uintptr_t)gdt;
+}
+
+uint64_t tss_base(void)
+{
+	return (uint64_t)(uintptr_t)&tss;
+}

@@ -27,5 +27,8 @@ _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS");
 
 /* Loads the GDT, reloads segment registers and TR. */
 void gdt_init(void);
+/* Where the host tables live, for hardware that must restore them on VM exit (VMX host state). */
+uint64_t gdt_base(void);
+uint64_t tss_base(void);
 
 #endif

@@ -113,3 +113,8 @@ void isr_dispatch(struct isr_frame *frame)
 		lapic_eoi();
 	}
 }
+
+uint64_t idt_base(void)
+{
+	return (uint64_t)(uintptr_t)idt;
+}

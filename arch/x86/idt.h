@@ -23,5 +23,6 @@ void idt_init(void);
 /* Handler for an external vector (>= 32); it must EOI itself. */
 void idt_set_irq_handler(uint8_t vector, irq_handler_fn fn);
 void isr_dispatch(struct isr_frame *frame);
+uint64_t idt_base(void);
 
 #endif

@@ -17,6 +17,8 @@ struct percpu {
 	const void *last_vmcb;   /* SVM: clean bits are valid only for the VMCB that ran last on this CPU */
 	uint32_t next_asid;      /* SVM: next free ASID on this CPU */
 	uint64_t asid_generation; /* SVM: bumped when ASIDs run out and the whole TLB is flushed */
+	uint64_t vmxon_pa;       /* VMX: this CPU's VMXON region */
+	const void *current_vmcs; /* VMX: the VMCS VMPTRLD made current here */
 	volatile bool resched;   /* set by the timer interrupt: the running vCPU's slice may be over */
 	uint64_t timer_irqs;
 };

@@ -4,6 +4,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/svm/svm.h"
+#include "arch/x86/vmx/vmx.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/vmm.h"
@@ -31,9 +32,7 @@ int vmm_select(void)
 	if (strcmp(vendor, "AuthenticAMD") == 0 || strcmp(vendor, "HygonGenuine") == 0) {
 		candidate = &svm_ops;
 	} else if (strcmp(vendor, "GenuineIntel") == 0) {
-		kprintf("basalt: Intel CPU: the VT-x backend is selected, but it is not built yet; "
-			"this hypervisor runs guests on AMD-V only for now\n");
-		return -ENODEV;
+		candidate = &vmx_ops;
 	} else {
 		kprintf("basalt: unknown CPU vendor '%s': no virtualisation backend\n", vendor);
 		return -ENODEV;
@@ -41,7 +40,7 @@ int vmm_select(void)
 	if (candidate->probe(&vmm_features))
 		return -ENODEV;
 	vmm = candidate;
-	kprintf("basalt: backend %s: nested paging, %s, %u ASIDs%s\n", vmm->name,
+	kprintf("basalt: backend %s on %s: nested paging, %s, %u address-space ids%s\n", vmm->name, vendor,
 		vmm_features.next_rip ? "next-RIP from the CPU" : "next-RIP from instruction lengths",
 		vmm_features.asids, vmm_features.huge_pages ? ", 1 GiB pages" : "");
 	return 0;

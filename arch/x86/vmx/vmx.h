@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Intel VT-x backend: the vmx_ops table and its private per-vCPU state. */
+#ifndef BASALT_VMX_H
+#define BASALT_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/vmx/vmx_caps.h"
+#include "kernel/vmm.h"
+
+struct guest_gprs;
+
+struct vmx_vcpu {
+	void *vmcs;
+	uint64_t vmcs_pa;
+	bool launched;
+	uint16_t vpid;
+	uint64_t cr2;           /* VMX does not switch CR2: kept here while other guests run */
+	uint32_t entry_controls;
+};
+
+extern const struct vmm_ops vmx_ops;
+extern struct vmx_caps vmx_caps;
+extern struct vmx_controls vmx_controls;
+
+/* Assembly: loads guest GPRs and enters with VMLAUNCH (launched = 0) or VMRESUME; returns 0 after a
+ * VM exit, non-zero when the entry instruction itself failed. */
+int vmx_enter_guest(struct guest_gprs *gprs, int launched);
+/* Host RIP of every VM exit (inside vmx_entry.S). */
+extern char vmx_exit_point[];
+
+/* VMCS set-up, in vmx_vmcs.c. */
+int vmx_vmcs_init(struct vmx_vcpu *vv, uint64_t eptp);
+void vmx_set_cr(struct vmx_vcpu *vv, int cr, uint64_t value);
+uint64_t vmx_get_cr(int cr);
+/* Running and register access, in vmx_run.c. */
+void vmx_run(struct vcpu *vcpu, struct vm_exit *exit);
+uint64_t vmx_get_reg(struct vcpu *vcpu, enum vm_reg reg);
+void vmx_set_reg(struct vcpu *vcpu, enum vm_reg reg, uint64_t value);
+void vmx_get_seg(struct vcpu *vcpu, enum vm_seg seg, struct vm_segment *out);
+void vmx_set_seg(struct vcpu *vcpu, enum vm_seg seg, const struct vm_segment *in);
+int vmx_inject_event(struct vcpu *vcpu, const struct vm_event *event);
+void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
+void vmx_flush_guest_tlb(struct vcpu *vcpu);
+
+/* Makes vv's VMCS current on this CPU (VMPTRLD only when it is not already). */
+void vmx_load(struct vmx_vcpu *vv);
+
+#endif

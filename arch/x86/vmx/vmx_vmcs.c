@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/* Fills a fresh VMCS: controls from the capability MSRs, host state, guest defaults, CR ownership. */
+#include <string.h>
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/cr.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/msr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_insn.h"
+#include "kernel/errno.h"
+#include "kernel/mem.h"
+
+#define GUEST_PAT_DEFAULT 0x0007040600070406ull
+
+static void *io_bitmaps; /* A and B: two pages, every port exits */
+static void *msr_bitmap;  /* every MSR exits: the core's MSR policy decides */
+
+void vmx_load(struct vmx_vcpu *vv)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->current_vmcs != vv->vmcs) {
+		vmptrld(vv->vmcs_pa);
+		pc->current_vmcs = vv->vmcs;
+	}
+}
+
+/* Bits the CPU forces in CR0/CR4 are owned by the host: the guest reads its own value from the shadow. */
+static uint64_t cr_mask(int cr)
+{
+	uint64_t fixed0 = cr == 0 ? vmx_caps.cr0_fixed0 : vmx_caps.cr4_fixed0;
+	uint64_t fixed1 = cr == 0 ? vmx_caps.cr0_fixed1 : vmx_caps.cr4_fixed1;
+
+	if (cr == 0 && (vmx_controls.proc2 & PROC2_UNRESTRICTED_GUEST))
+		fixed0 &= ~(CR0_PE | CR0_PG);
+	return fixed0 | ~fixed1;
+}
+
+void vmx_set_cr(struct vmx_vcpu *vv, int cr, uint64_t value)
+{
+	uint64_t fixed0 = cr == 0 ? vmx_caps.cr0_fixed0 : vmx_caps.cr4_fixed0;
+	uint64_t fixed1 = cr == 0 ? vmx_caps.cr0_fixed1 : vmx_caps.cr4_fixed1;
+
+	(void)vv;
+	if (cr == 0 && (vmx_controls.proc2 & PROC2_UNRESTRICTED_GUEST))
+		fixed0 &= ~(CR0_PE | CR0_PG);
+	vmwrite(cr == 0 ? VMCS_CR0_SHADOW : VMCS_CR4_SHADOW, value);
+	vmwrite(cr == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4, vmx_apply_fixed(value, fixed0, fixed1));
+}
+
+uint64_t vmx_get_cr(int cr)
+{
+	uint64_t mask = cr_mask(cr);
+	uint64_t actual = vmread(cr == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4);
+	uint64_t shadow = vmread(cr == 0 ? VMCS_CR0_SHADOW : VMCS_CR4_SHADOW);
+
+	return (actual & ~mask) | (shadow & mask);
+}
+
+static int alloc_bitmaps(void)
+{
+	if (io_bitmaps)
+		return 0;
+	io_bitmaps = pages_alloc(2, PAGE_SIZE);
+	msr_bitmap = page_alloc();
+	if (!io_bitmaps || !msr_bitmap)
+		return -ENOMEM;
+	memset(io_bitmaps, 0xff, 2 * PAGE_SIZE);
+	memset(msr_bitmap, 0xff, PAGE_SIZE);
+	return 0;
+}
+
+static void write_host_state(void)
+{
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_CS_SEL, GDT_CODE);
+	vmwrite(VMCS_HOST_SS_SEL, GDT_DATA);
+	vmwrite(VMCS_HOST_DS_SEL, GDT_DATA);
+	vmwrite(VMCS_HOST_ES_SEL, GDT_DATA);
+	vmwrite(VMCS_HOST_FS_SEL, 0);
+	vmwrite(VMCS_HOST_GS_SEL, 0);
+	vmwrite(VMCS_HOST_TR_SEL, GDT_TSS);
+	vmwrite(VMCS_HOST_FS_BASE, 0);
+	vmwrite(VMCS_HOST_GS_BASE, 0);
+	vmwrite(VMCS_HOST_TR_BASE, tss_base());
+	vmwrite(VMCS_HOST_GDTR_BASE, gdt_base());
+	vmwrite(VMCS_HOST_IDTR_BASE, idt_base());
+	vmwrite(VMCS_HOST_SYSENTER_CS, 0);
+	vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_HOST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	vmwrite(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_point);
+}
+
+static void write_controls(struct vmx_vcpu *vv, uint64_t eptp)
+{
+	vmwrite(VMCS_PIN_CONTROLS, vmx_controls.pin);
+	vmwrite(VMCS_PROC_CONTROLS, vmx_controls.proc);
+	vmwrite(VMCS_PROC_CONTROLS2, vmx_controls.proc2);
+	vmwrite(VMCS_EXIT_CONTROLS, vmx_controls.exit);
+	vv->entry_controls = vmx_controls.entry;
+	vmwrite(VMCS_ENTRY_CONTROLS, vv->entry_controls);
+	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmwrite(VMCS_IO_BITMAP_A, virt_to_phys(io_bitmaps));
+	vmwrite(VMCS_IO_BITMAP_B, virt_to_phys(io_bitmaps) + PAGE_SIZE);
+	vmwrite(VMCS_MSR_BITMAP, virt_to_phys(msr_bitmap));
+	vmwrite(VMCS_TSC_OFFSET, 0);
+	vmwrite(VMCS_EPT_POINTER, eptp);
+	if (vmx_controls.proc2 & PROC2_ENABLE_VPID)
+		vmwrite(VMCS_VPID, vv->vpid);
+	vmwrite(VMCS_CR0_MASK, cr_mask(0));
+	vmwrite(VMCS_CR4_MASK, cr_mask(4));
+}
+
+static void write_guest_defaults(struct vmx_vcpu *vv)
+{
+	vmwrite(VMCS_LINK_POINTER, ~0ull);
+	vmwrite(VMCS_GUEST_ACTIVITY, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(VMCS_GUEST_PENDING_DEBUG, 0);
+	vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_PAT, GUEST_PAT_DEFAULT);
+	vmwrite(VMCS_GUEST_EFER, 0);
+	vmwrite(VMCS_GUEST_RFLAGS, RFLAGS_RESERVED1);
+	vmx_set_cr(vv, 0, CR0_ET | CR0_NE);
+	vmx_set_cr(vv, 4, 0);
+}
+
+int vmx_vmcs_init(struct vmx_vcpu *vv, uint64_t eptp)
+{
+	int rc = alloc_bitmaps();
+
+	if (rc)
+		return rc;
+	*(uint32_t *)vv->vmcs = VMX_BASIC_REVISION(vmx_caps.basic);
+	if (vmclear(vv->vmcs_pa) || vmptrld(vv->vmcs_pa))
+		return -EIO;
+	this_cpu()->current_vmcs = vv->vmcs;
+	write_controls(vv, eptp);
+	write_host_state();
+	write_guest_defaults(vv);
+	return 0;
+}
