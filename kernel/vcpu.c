@@ -140,7 +140,7 @@ static void switch_fpu(struct vcpu **owner, struct vcpu *next)
 static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 {
 	struct percpu *pc = this_cpu();
-	uint64_t last = clock_ns(), now;
+	uint64_t last = clock_ns(), now, ran;
 	enum exit_action action;
 	struct vm_exit exit;
 
@@ -157,11 +157,12 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 		now = clock_ns();
 		/* Sleepers whose time came must be queued now, or the tick would see nobody waiting. */
 		wake_sleepers(now);
-		if (sched_tick(cpu, &v->se, now - last)) {
+		ran = now - last;
+		last = now; /* each nanosecond is charged once: to this tick or to put_prev below */
+		if (sched_tick(cpu, &v->se, ran)) {
 			action = EXIT_YIELD;
 			break;
 		}
-		last = now;
 		arm_timer(cpu, now);
 	}
 	lapic_timer_oneshot(0);

@@ -95,7 +95,8 @@ int sched_set_policy(unsigned cpu, enum sched_policy policy);
 
 /*
  * Prepares se for cpu, state NEW. weight is clamped to 1..10000 (0 means
- * SCHED_WEIGHT_DEFAULT). An se on a cpu >= ncpus is ignored by every call.
+ * SCHED_WEIGHT_DEFAULT). An se on a cpu >= ncpus is ignored by every call
+ * but sched_kill.
  */
 void sched_entity_init(struct sched_entity *se, uint32_t weight, unsigned cpu);
 
