@@ -20,10 +20,18 @@
 #define CONFIG_DEFAULT_TIMESLICE_US 10000
 #define CONFIG_MIN_TIMESLICE_US 1000
 #define CONFIG_MAX_TIMESLICE_US 1000000
+#define CONFIG_CMDLINE_MAX 1024                 /* Linux command line incl. NUL */
+#define CONFIG_DEFAULT_CMDLINE "console=ttyS0"  /* what a Linux VM gets without cmdline */
+#define CONFIG_MIN_LINUX_MEMORY (64ull << 20)   /* 64 MiB: Debian's kernel + initramfs need it to boot */
 
 enum config_sched_policy {
 	CONFIG_SCHED_RR = 0,     /* round robin with a fixed time slice */
 	CONFIG_SCHED_SHARES = 1, /* weighted fair shares */
+};
+
+enum config_vm_kind {
+	CONFIG_VM_FLAT = 0,  /* a flat payload in `image`, started in long mode at `entry` */
+	CONFIG_VM_LINUX = 1, /* an unmodified bzImage in `kernel`, booted by the Linux loader */
 };
 
 enum config_image_source {
@@ -41,13 +49,17 @@ struct config_image {
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
+	enum config_vm_kind kind;
 	uint64_t memory_bytes;       /* guest RAM at guest-physical 0 */
 	uint32_t vcpus;
-	struct config_image image;   /* flat payload, loaded at load_address */
-	uint64_t load_address;       /* guest-physical */
-	uint64_t entry;              /* guest-physical, 64-bit long mode entry */
+	struct config_image image;   /* flat: the payload, loaded at load_address; Linux: source NONE */
+	uint64_t load_address;       /* flat only, guest-physical; 0 for a Linux VM */
+	uint64_t entry;              /* flat only, guest-physical, 64-bit long mode entry; 0 for Linux */
 	uint32_t shares;             /* scheduling weight */
 	uint64_t cpu_mask;           /* host CPUs the VM may run on (bit n = cpu n) */
+	struct config_image kernel;  /* Linux: the bzImage; flat: source NONE */
+	struct config_image initrd;  /* Linux, optional: source NONE when absent; flat: NONE */
+	char cmdline[CONFIG_CMDLINE_MAX]; /* Linux: printable, NUL-terminated; flat: "" */
 };
 
 struct config_limits {
@@ -76,9 +88,10 @@ int config_parse(const void *blob, size_t size, const struct config_limits *limi
 		 struct basalt_config *out);
 
 /*
- * Calls fn for every file path the blob names (image paths of every VM node,
- * valid or not) so the boot stage can load them before leaving the firmware.
- * Returns the number of paths, or -EINVAL for an unusable blob.
+ * Calls fn for every file path the blob names (the image, kernel and initrd paths
+ * of every VM node, in that order, valid VM or not; a property that is not a
+ * well-formed path is skipped) so the boot stage can load them before leaving the
+ * firmware. Returns the number of paths, or -EINVAL for an unusable blob.
  */
 typedef void (*config_path_fn)(const char *vm_name, const char *path, void *ctx);
 int config_for_each_path(const void *blob, size_t size, config_path_fn fn, void *ctx);

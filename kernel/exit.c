@@ -4,10 +4,12 @@
 
 #include "kernel/console.h"
 #include "kernel/cpuid_policy.h"
+#include "kernel/virq.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 
 #define VECTOR_UD 6
+#define RFLAGS_IF_BIT (1ull << 9)
 #define VECTOR_GP 13
 
 static const char *const exit_names[VM_EXIT_COUNT] = {
@@ -15,7 +17,8 @@ static const char *const exit_names[VM_EXIT_COUNT] = {
 	[VM_EXIT_CPUID] = "cpuid", [VM_EXIT_HLT] = "hlt", [VM_EXIT_IO] = "io", [VM_EXIT_MSR] = "msr",
 	[VM_EXIT_NPF] = "npf", [VM_EXIT_HYPERCALL] = "hypercall", [VM_EXIT_VIRT_INSN] = "virt_insn",
 	[VM_EXIT_SHUTDOWN] = "shutdown", [VM_EXIT_INVD] = "invd", [VM_EXIT_EXCEPTION] = "exception",
-	[VM_EXIT_INVALID_STATE] = "invalid_state", [VM_EXIT_UNKNOWN] = "unknown",
+	[VM_EXIT_INVALID_STATE] = "invalid_state", [VM_EXIT_IRQ_WINDOW] = "irq_window",
+	[VM_EXIT_UNKNOWN] = "unknown",
 };
 
 const char *vm_exit_name(enum vm_exit_code code)
@@ -57,9 +60,14 @@ static enum exit_action handle_skip(struct vcpu *vcpu, const struct vm_exit *exi
 static enum exit_action handle_hlt(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	vmm_skip(vcpu, exit);
-	if (vcpu->wake_at_ns)
+	vcpu->halted_with_irqs = vmm_get_reg(vcpu, VM_REG_RFLAGS) & RFLAGS_IF_BIT;
+	if (vcpu->halted_with_irqs && virq_pending(vcpu)) {
+		vcpu->halted_with_irqs = false;
+		return EXIT_RESUME; /* an interrupt is already waiting: HLT ends at once */
+	}
+	if (vcpu->wake_at_ns || vcpu->halted_with_irqs)
 		return EXIT_BLOCK;
-	/* No virtual interrupt source exists yet, so nothing could ever wake this vCPU. */
+	/* Interrupts off and no wake time: nothing can ever wake this vCPU. */
 	vm_halt_forever(vcpu->vm);
 	return EXIT_STOP;
 }
@@ -108,6 +116,7 @@ static const exit_handler_fn exit_handlers[VM_EXIT_COUNT] = {
 	[VM_EXIT_NONE] = handle_resume,
 	[VM_EXIT_INTR] = handle_resume,
 	[VM_EXIT_NMI] = handle_resume,
+	[VM_EXIT_IRQ_WINDOW] = handle_resume, /* the pending interrupt is injected before the next entry */
 	[VM_EXIT_CPUID] = exit_handle_cpuid,
 	[VM_EXIT_HLT] = handle_hlt,
 	[VM_EXIT_IO] = exit_handle_io,

@@ -133,7 +133,8 @@ void kernel_main(struct boot_info *info)
 	machine_test_mode = info->test_mode;
 	uart_init();
 	console_set_sink(uart_write);
-	kprintf("basalt: hypervisor core started%s\n", info->test_mode ? " (test mode)" : "");
+	kprintf("basalt: hypervisor core started%s, image at 0x%llx\n", info->test_mode ? " (test mode)" : "",
+		(unsigned long long)info->image_base);
 	setup_host_cpu(info);
 	setup_memory(info);
 	if (vmm_select() || vmm->init_cpu(0)) {

@@ -13,6 +13,7 @@
 #include "kernel/errno.h"
 #include "kernel/exit.h"
 #include "kernel/mem.h"
+#include "kernel/virq.h"
 #include "kernel/vmm.h"
 
 #define VCPU_PAGES ((sizeof(struct vcpu) + PAGE_SIZE - 1) / PAGE_SIZE)
@@ -81,25 +82,46 @@ static bool any_vm_running(void)
 	return false;
 }
 
-/* Wakes halted vCPUs whose wake time has come; returns the earliest wake time still ahead (0 = none). */
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* A halted vCPU wakes at its wake time, or when an interrupt it can take arrives. */
+static uint64_t wake_if_due(struct vcpu *v, uint64_t now, uint64_t timer_next)
+{
+	bool interrupt = v->halted_with_irqs && virq_pending(v);
+
+	if (interrupt || (v->wake_at_ns && v->wake_at_ns <= now)) {
+		v->wake_at_ns = 0;
+		v->halted_with_irqs = false;
+		sched_wake(&v->se);
+		return 0;
+	}
+	return earliest(v->wake_at_ns, v->halted_with_irqs ? timer_next : 0);
+}
+
+/* Runs device timers of VMs with halted vCPUs and wakes those whose time or interrupt has come;
+ * returns the earliest event still ahead (0 = none). */
 static uint64_t wake_sleepers(uint64_t now)
 {
 	uint64_t next = 0;
 
 	for (unsigned i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_list[i];
+		uint64_t timer_next = 0;
+		bool polled = false;
 
 		for (unsigned j = 0; vm_is_running(vm) && j < vm->nr_vcpus; j++) {
 			struct vcpu *v = vm->vcpus[j];
 
-			if (v->se.state != SCHED_STATE_BLOCKED || !v->wake_at_ns)
+			if (v->se.state != SCHED_STATE_BLOCKED)
 				continue;
-			if (v->wake_at_ns <= now) {
-				v->wake_at_ns = 0;
-				sched_wake(&v->se);
-			} else if (!next || v->wake_at_ns < next) {
-				next = v->wake_at_ns;
+			if (!polled) {
+				timer_next = virq_poll_timers(vm, now);
+				polled = true;
 			}
+			next = earliest(next, wake_if_due(v, now, timer_next));
 		}
 	}
 	return next;
@@ -115,11 +137,12 @@ static void idle_until(uint64_t wake_ns)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-/* The next timer interrupt: the end of the slice, or a sleeper's wake time if that comes first. */
-static void arm_timer(unsigned cpu, uint64_t now)
+/* The next timer interrupt: the end of the slice, or a sleeper's wake time or the running VM's
+ * next device-timer event if that comes first. */
+static void arm_timer(unsigned cpu, struct vcpu *v, uint64_t now)
 {
 	uint64_t slice = sched_timeslice_ns(cpu);
-	uint64_t next_wake = wake_sleepers(now);
+	uint64_t next_wake = earliest(wake_sleepers(now), virq_poll_timers(v->vm, now));
 
 	if (next_wake && next_wake - now < slice)
 		slice = next_wake > now ? next_wake - now : 1;
@@ -145,8 +168,9 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	struct vm_exit exit;
 
 	pc->resched = false;
-	arm_timer(cpu, last);
+	arm_timer(cpu, v, last);
 	for (;;) {
+		virq_deliver(v);
 		vmm_run(v, &exit);
 		action = exit_dispatch(v, &exit);
 		if (action != EXIT_RESUME || !vm_is_running(v->vm))
@@ -156,14 +180,13 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 		pc->resched = false;
 		now = clock_ns();
 		/* Sleepers whose time came must be queued now, or the tick would see nobody waiting. */
-		wake_sleepers(now);
 		ran = now - last;
 		last = now; /* each nanosecond is charged once: to this tick or to put_prev below */
 		if (sched_tick(cpu, &v->se, ran)) {
 			action = EXIT_YIELD;
 			break;
 		}
-		arm_timer(cpu, now);
+		arm_timer(cpu, v, now);
 	}
 	lapic_timer_oneshot(0);
 	*ran_ns = clock_ns() - last;

@@ -37,6 +37,7 @@ struct gmem_region {
 
 struct vm;
 struct vcpu;
+struct vpc;
 
 /* Port-I/O handler: `in` fills *value (size 1, 2 or 4 bytes); returns 0 or -errno. */
 typedef int (*pio_fn)(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value);
@@ -64,7 +65,7 @@ struct vcpu {
 	struct sched_entity se;
 	void *arch;            /* backend state (VMCB / VMCS) */
 	uint64_t wake_at_ns;   /* BASALT_HC_WAKE_AT; 0 = none */
-	bool halted;
+	bool halted_with_irqs; /* HLT with interrupts enabled: an interrupt wakes it */
 	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image while not running */
 };
 _Static_assert(__builtin_offsetof(struct vcpu, gprs) == 0, "backends pass the vcpu as its gprs");
@@ -87,7 +88,8 @@ struct vm {
 
 	struct pio_range pio[VM_MAX_PIO];
 	unsigned nr_pio;
-	void *cmos; /* device models owned by this VM */
+	void *cmos;      /* device models owned by this VM */
+	struct vpc *pc;  /* legacy PC platform (PIC, PIT, UART) for OS guests; NULL for flat payloads */
 
 	char console_line[VM_CONSOLE_LINE];
 	unsigned console_len;

@@ -21,6 +21,7 @@ enum vm_exit_code {
 	VM_EXIT_INVD,          /* INVD / WBINVD: skipped, caches stay coherent */
 	VM_EXIT_EXCEPTION,
 	VM_EXIT_INVALID_STATE, /* hardware refused to enter the guest */
+	VM_EXIT_IRQ_WINDOW,    /* the guest can take an interrupt now (asked for with request_irq_window) */
 	VM_EXIT_UNKNOWN,
 	VM_EXIT_COUNT
 };

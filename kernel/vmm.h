@@ -82,6 +82,11 @@ struct vmm_ops {
 	void (*set_seg)(struct vcpu *vcpu, enum vm_seg seg, const struct vm_segment *in);
 	/* Queues an event for delivery at the next entry. 0, or -EBUSY when one is pending. */
 	int (*inject_event)(struct vcpu *vcpu, const struct vm_event *event);
+	/* True when the guest can take an external interrupt now: IF set, no STI/MOV SS shadow,
+	 * nothing else queued for injection. */
+	bool (*interrupt_ready)(struct vcpu *vcpu);
+	/* Asks for VM_EXIT_IRQ_WINDOW as soon as the guest can take an interrupt (on), or stops asking. */
+	void (*request_irq_window)(struct vcpu *vcpu, bool on);
 	/* Moves RIP past the instruction that exited (exit->insn_len, or what the CPU reported). */
 	void (*skip_instruction)(struct vcpu *vcpu, const struct vm_exit *exit);
 	/* Flushes the guest's TLB entries (after nested page-table changes). */

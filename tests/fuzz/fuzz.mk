@@ -13,7 +13,7 @@ FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanit
 FUZZ_LIBS    := -lfdt
 
 FUZZ_TARGETS += config
-FUZZ_SRCS_config := kernel/config.c kernel/console.c kernel/fmt.c
+FUZZ_SRCS_config := kernel/config.c kernel/config_vm.c kernel/console.c kernel/fmt.c
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 

@@ -30,6 +30,48 @@ static void count_path(const char *vm, const char *path, void *ctx)
 	*(size_t *)ctx += strlen(vm) + strlen(path);
 }
 
+/* A FILE or INLINE image: a NUL-terminated non-empty path, or bytes that lie inside the blob. */
+static void check_image(const struct config_image *img, const uint8_t *blob, size_t size)
+{
+	if (img->source == CONFIG_IMAGE_INLINE) {
+		const uint8_t *d = img->data;
+
+		CHECK(img->size && img->size <= size);
+		CHECK(d >= blob && d - blob <= (ptrdiff_t)(size - img->size));
+	} else {
+		CHECK(img->source == CONFIG_IMAGE_FILE);
+		CHECK(img->path[0] && memchr(img->path, '\0', sizeof(img->path)));
+	}
+}
+
+static void check_flat(const struct vm_config *vm, const uint8_t *blob, size_t size)
+{
+	CHECK(vm->load_address >= CONFIG_MIN_LOAD && vm->load_address % 4096 == 0);
+	CHECK(vm->entry >= vm->load_address && vm->entry < vm->memory_bytes);
+	check_image(&vm->image, blob, size);
+	if (vm->image.source == CONFIG_IMAGE_INLINE) {
+		CHECK(vm->load_address + vm->image.size <= vm->memory_bytes);
+		CHECK(vm->entry < vm->load_address + vm->image.size);
+	}
+	CHECK(vm->kernel.source == CONFIG_IMAGE_NONE && vm->initrd.source == CONFIG_IMAGE_NONE);
+	CHECK(vm->cmdline[0] == '\0');
+}
+
+static void check_linux(const struct vm_config *vm, const uint8_t *blob, size_t size)
+{
+	const char *end = memchr(vm->cmdline, '\0', sizeof(vm->cmdline));
+
+	CHECK(vm->memory_bytes >= CONFIG_MIN_LINUX_MEMORY);
+	CHECK(vm->load_address == 0 && vm->entry == 0);
+	CHECK(vm->image.source == CONFIG_IMAGE_NONE);
+	check_image(&vm->kernel, blob, size);
+	if (vm->initrd.source != CONFIG_IMAGE_NONE)
+		check_image(&vm->initrd, blob, size);
+	CHECK(end);
+	for (const char *c = vm->cmdline; c < end; c++)
+		CHECK(*c >= 0x20 && *c < 0x7f);
+}
+
 static void check_vm(const struct vm_config *vm, const uint8_t *blob, size_t size,
 		     const struct config_limits *limits)
 {
@@ -39,19 +81,11 @@ static void check_vm(const struct vm_config *vm, const uint8_t *blob, size_t siz
 	CHECK(vm->vcpus >= 1 && vm->vcpus <= CONFIG_MAX_VCPUS);
 	CHECK(vm->shares >= 1 && vm->shares <= CONFIG_MAX_SHARES);
 	CHECK(vm->cpu_mask && !(vm->cpu_mask & ~((1ull << limits->host_cpus) - 1)));
-	CHECK(vm->load_address >= CONFIG_MIN_LOAD && vm->load_address % 4096 == 0);
-	CHECK(vm->entry >= vm->load_address && vm->entry < vm->memory_bytes);
-	if (vm->image.source == CONFIG_IMAGE_INLINE) {
-		const uint8_t *d = vm->image.data;
-
-		CHECK(vm->image.size && vm->image.size <= size);
-		CHECK(d >= blob && d - blob <= (ptrdiff_t)(size - vm->image.size));
-		CHECK(vm->load_address + vm->image.size <= vm->memory_bytes);
-		CHECK(vm->entry < vm->load_address + vm->image.size);
-	} else {
-		CHECK(vm->image.source == CONFIG_IMAGE_FILE);
-		CHECK(vm->image.path[0] && memchr(vm->image.path, '\0', sizeof(vm->image.path)));
-	}
+	CHECK(vm->kind == CONFIG_VM_FLAT || vm->kind == CONFIG_VM_LINUX);
+	if (vm->kind == CONFIG_VM_FLAT)
+		check_flat(vm, blob, size);
+	else
+		check_linux(vm, blob, size);
 }
 
 static void check_config(int rc, const struct basalt_config *cfg, const uint8_t *blob, size_t size,

@@ -63,6 +63,7 @@ struct tprop {
 #define NO_PROPS ((const struct tprop[]){ { NULL, T_END, 0, NULL, 0 } })
 #define MEM64 U64("memory", 64ull << 20)
 #define IMG STR("image", "guest.bin")
+#define KERNEL STR("kernel", "vmlinuz")
 
 struct tvm {
 	const char *name;
@@ -210,6 +211,10 @@ static void test_valid_four_vms(void **state)
 	assert_int_equal(v->entry, CONFIG_DEFAULT_LOAD);
 	assert_int_equal(v->shares, CONFIG_DEFAULT_SHARES);
 	assert_int_equal(v->cpu_mask, 0xf);
+	assert_int_equal(v->kind, CONFIG_VM_FLAT);
+	assert_int_equal(v->kernel.source, CONFIG_IMAGE_NONE);
+	assert_int_equal(v->initrd.source, CONFIG_IMAGE_NONE);
+	assert_string_equal(v->cmdline, "");
 
 	v = &cfg.vms[1];
 	assert_string_equal(v->name, "db");
@@ -506,7 +511,7 @@ static void test_vcpus_errors(void **state)
 static void test_image_choice(void **state)
 {
 	(void)state;
-	expect_refused("web", PROPS(MEM64), "image", "missing");
+	expect_refused("web", PROPS(MEM64), "image", "missing (give image, image-data, kernel or kernel-data)");
 	reset(NULL);
 	expect_refused("web", PROPS(MEM64, IMG, RAW("image-data", payload, 16)), "image-data", "exactly one");
 	reset(NULL);
@@ -724,6 +729,227 @@ static void test_bad_vm_between_good_ones(void **state)
 	assert_int_equal(count_lines(), 1);
 }
 
+/* ---- Linux VMs ---------------------------------------------------------- */
+
+static const uint8_t fake_kernel[600] = { [0x1fe] = 0x55, [0x1ff] = 0xaa };
+static const uint8_t fake_initrd[64] = { '0', '7', '0', '7', '0', '1' };
+
+static void expect_linux_defaults(const struct vm_config *v)
+{
+	assert_int_equal(v->kind, CONFIG_VM_LINUX);
+	assert_int_equal(v->image.source, CONFIG_IMAGE_NONE);
+	assert_null(v->image.data);
+	assert_int_equal(v->load_address, 0);
+	assert_int_equal(v->entry, 0);
+}
+
+static void test_linux_vms(void **state)
+{
+	(void)state;
+	const struct tvm vms[] = {
+		{ "deb", PROPS(U64("memory", 256ull << 20), U32("vcpus", 2), STR("kernel", "debian/vmlinuz"),
+			       STR("initrd", "debian/initrd.img"), STR("cmdline", "console=ttyS0 quiet"),
+			       U32("shares", 300), U32("cpus", 2)) },
+		{ "inl", PROPS(MEM64, RAW("kernel-data", fake_kernel, sizeof(fake_kernel)),
+			       RAW("initrd-data", fake_initrd, sizeof(fake_initrd))) },
+	};
+	size_t size = build_vms(vms, 2);
+	const struct vm_config *v = &cfg.vms[0];
+
+	assert_int_equal(parse(size), 0);
+	assert_int_equal(console_len, 0);
+	assert_int_equal(cfg.vm_count, 2);
+	assert_int_equal(cfg.refused, 0);
+	assert_string_equal(v->name, "deb");
+	expect_linux_defaults(v);
+	assert_int_equal(v->memory_bytes, 256ull << 20);
+	assert_int_equal(v->vcpus, 2);
+	assert_int_equal(v->shares, 300);
+	assert_int_equal(v->cpu_mask, 0x4);
+	assert_int_equal(v->kernel.source, CONFIG_IMAGE_FILE);
+	assert_string_equal(v->kernel.path, "debian/vmlinuz");
+	assert_int_equal(v->initrd.source, CONFIG_IMAGE_FILE);
+	assert_string_equal(v->initrd.path, "debian/initrd.img");
+	assert_string_equal(v->cmdline, "console=ttyS0 quiet");
+
+	v = &cfg.vms[1];
+	assert_string_equal(v->name, "inl");
+	expect_linux_defaults(v);
+	assert_int_equal(v->kernel.source, CONFIG_IMAGE_INLINE);
+	assert_int_equal(v->kernel.size, sizeof(fake_kernel));
+	assert_memory_equal(v->kernel.data, fake_kernel, sizeof(fake_kernel));
+	assert_true((const char *)v->kernel.data + v->kernel.size <= (const char *)fdt + size);
+	assert_int_equal(v->initrd.source, CONFIG_IMAGE_INLINE);
+	assert_int_equal(v->initrd.size, sizeof(fake_initrd));
+	assert_memory_equal(v->initrd.data, fake_initrd, sizeof(fake_initrd));
+	assert_string_equal(v->cmdline, CONFIG_DEFAULT_CMDLINE);
+}
+
+static void test_linux_defaults(void **state)
+{
+	(void)state;
+	const struct tvm vms[] = {
+		{ "plain", PROPS(MEM64, KERNEL) },
+		{ "empty-cmdline", PROPS(MEM64, KERNEL, STR("cmdline", "")) },
+	};
+
+	assert_int_equal(parse(build_vms(vms, 2)), 0);
+	assert_int_equal(cfg.vm_count, 2);
+	expect_linux_defaults(&cfg.vms[0]);
+	assert_string_equal(cfg.vms[0].cmdline, "console=ttyS0");
+	assert_int_equal(cfg.vms[0].initrd.source, CONFIG_IMAGE_NONE);
+	assert_string_equal(cfg.vms[0].kernel.path, "vmlinuz");
+	assert_int_equal(cfg.vms[0].vcpus, 1);
+	assert_int_equal(cfg.vms[0].shares, CONFIG_DEFAULT_SHARES);
+	assert_string_equal(cfg.vms[1].cmdline, "");
+}
+
+static void test_linux_cmdline_limit(void **state)
+{
+	(void)state;
+	static char line[CONFIG_CMDLINE_MAX + 1];
+
+	memset(line, 'c', CONFIG_CMDLINE_MAX);
+	line[CONFIG_CMDLINE_MAX] = '\0';
+	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", line)), "cmdline",
+		       "command line is 1024 characters, the limit is 1023");
+	reset(NULL);
+	line[CONFIG_CMDLINE_MAX - 1] = '\0';
+	assert_int_equal(parse(build_vm("web", PROPS(MEM64, KERNEL, STR("cmdline", line)))), 0);
+	assert_int_equal(cfg.vm_count, 1);
+	assert_string_equal(cfg.vms[0].cmdline, line);
+}
+
+static void test_linux_image_conflicts(void **state)
+{
+	(void)state;
+	const char *why = "(give exactly one of image, image-data, kernel or kernel-data)";
+
+	expect_refused("web", PROPS(MEM64, KERNEL, IMG), "kernel", "conflicts with image");
+	expect_output(why);
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, RAW("image-data", payload, 16), KERNEL), "kernel",
+		       "conflicts with image-data");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, RAW("kernel-data", fake_kernel, 16), KERNEL), "kernel-data",
+		       "conflicts with kernel");
+	expect_output(why);
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, RAW("kernel-data", fake_kernel, 0)), "kernel-data", "is empty");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, STR("kernel", "")), "kernel", "is empty");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, STR("kernel", "a\tb")), "kernel", "path has a non-printable");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, KERNEL), "kernel", "given twice");
+}
+
+static void test_linux_only_props(void **state)
+{
+	(void)state;
+	expect_refused("web", PROPS(MEM64, IMG, STR("initrd", "initrd.img")), "initrd",
+		       "given without a kernel (initrd needs kernel or kernel-data)");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, RAW("initrd-data", fake_initrd, 8)), "initrd-data",
+		       "given without a kernel (initrd-data needs kernel or kernel-data)");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, RAW("image-data", payload, 16), STR("cmdline", "quiet")), "cmdline",
+		       "given without a kernel (cmdline needs kernel or kernel-data)");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, STR("initrd", "initrd.img")), "image",
+		       "missing (give image, image-data, kernel or kernel-data)");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, STR("initrd", "initrd.img"),
+				    RAW("initrd-data", fake_initrd, 8)),
+		       "initrd-data", "conflicts with initrd (give at most one of the two)");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, STR("initrd", "i\x01")), "initrd", "non-printable");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, RAW("initrd-data", fake_initrd, 0)), "initrd-data", "is empty");
+}
+
+static void test_linux_cmdline_errors(void **state)
+{
+	(void)state;
+	expect_refused("web", PROPS(MEM64, KERNEL, RAW("cmdline", "quiet", 5)), "cmdline",
+		       "is not a NUL-terminated string");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, RAW("cmdline", "", 0)), "cmdline",
+		       "is not a NUL-terminated string");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, U32("cmdline", 0x00414200)), "cmdline", "one string, not a list");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, RAW("cmdline", "quiet\0ro", 9)), "cmdline",
+		       "one string, not a list");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", "quiet\nro")), "cmdline",
+		       "command line has a non-printable character at offset 5");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", "root=\xc3\xa9")), "cmdline",
+		       "non-printable character at offset 5");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", "a"), STR("cmdline", "b")), "cmdline",
+		       "given twice");
+}
+
+static void test_linux_flat_only_props(void **state)
+{
+	(void)state;
+	const char *why = "only for flat images; the Linux loader places the kernel itself";
+
+	expect_refused("web", PROPS(MEM64, KERNEL, U32("load-address", 0x100000)), "load-address", why);
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, RAW("kernel-data", fake_kernel, 16), U32("entry", 0x100000)),
+		       "entry", why);
+}
+
+static void test_linux_memory_minimum(void **state)
+{
+	(void)state;
+	expect_refused("web", PROPS(U32("memory", 32 << 20), KERNEL), "memory",
+		       "32 MiB is below the 64 MiB a Linux VM needs (Debian's kernel and initramfs");
+	reset(NULL);
+	expect_refused("web", PROPS(U32("memory", (64 << 20) - 4096), KERNEL), "memory",
+		       "65532 KiB is below the 64 MiB");
+	reset(NULL);
+	/* the general rules still come first */
+	expect_refused("web", PROPS(U32("memory", 1 << 20), KERNEL), "memory", "1 MiB is below the minimum of 2 MiB");
+	reset(NULL);
+	assert_int_equal(parse(build_vm("web", PROPS(U32("memory", 32 << 20), IMG))), 0);
+	assert_int_equal(cfg.vm_count, 1);
+}
+
+static void test_mixed_flat_linux_bad(void **state)
+{
+	(void)state;
+	const struct tvm vms[] = {
+		{ "flat", PROPS(MEM64, STR("image", "flat.bin")) },
+		{ "deb", PROPS(U64("memory", 128ull << 20), KERNEL, STR("initrd", "initrd.img")) },
+		{ "bad", PROPS(U32("memory", 32 << 20), KERNEL) },
+		{ "tiny", PROPS(U32("memory", 2 << 20), RAW("image-data", payload, sizeof(payload)),
+				U32("load-address", 0x10000)) },
+		{ "deb2", PROPS(MEM64, RAW("kernel-data", fake_kernel, sizeof(fake_kernel)),
+				STR("cmdline", "console=ttyS0 earlyprintk=serial")) },
+	};
+
+	assert_int_equal(parse(build_vms(vms, 5)), 0);
+	assert_int_equal(cfg.vm_count, 4);
+	assert_int_equal(cfg.refused, 1);
+	assert_string_equal(cfg.vms[0].name, "flat");
+	assert_int_equal(cfg.vms[0].kind, CONFIG_VM_FLAT);
+	assert_string_equal(cfg.vms[1].name, "deb");
+	assert_int_equal(cfg.vms[1].kind, CONFIG_VM_LINUX);
+	assert_string_equal(cfg.vms[1].initrd.path, "initrd.img");
+	assert_string_equal(cfg.vms[2].name, "tiny");
+	assert_int_equal(cfg.vms[2].kind, CONFIG_VM_FLAT);
+	assert_int_equal(cfg.vms[2].entry, 0x10000);
+	assert_string_equal(cfg.vms[3].name, "deb2");
+	assert_int_equal(cfg.vms[3].kind, CONFIG_VM_LINUX);
+	assert_string_equal(cfg.vms[3].cmdline, "console=ttyS0 earlyprintk=serial");
+	expect_output("config: /vms/bad: memory: 32 MiB is below the 64 MiB");
+	assert_int_equal(count_lines(), 1);
+}
+
 /* ---- config_for_each_path ----------------------------------------------- */
 
 struct seen_paths {
@@ -763,6 +989,24 @@ static void test_for_each_path(void **state)
 	assert_int_equal(s.n, 2);
 }
 
+static void test_for_each_path_kernel_initrd(void **state)
+{
+	(void)state;
+	struct seen_paths s = { 0 };
+	const struct tvm vms[] = {
+		{ "flat", PROPS(MEM64, STR("image", "flat.bin")) },
+		{ "deb", PROPS(MEM64, STR("initrd", "initrd.img"), STR("kernel", "vmlinuz")) },
+		{ "inl", PROPS(MEM64, RAW("kernel-data", fake_kernel, 16), STR("initrd", "i2.img")) },
+		{ "both", PROPS(U32("memory", 0), STR("kernel", "k3"), STR("image", "x.bin")) },
+		{ "badk", PROPS(MEM64, STR("kernel", ""), RAW("initrd", "ab", 2)) },
+	};
+	size_t n = build_vms(vms, 5);
+
+	assert_int_equal(config_for_each_path(fdt, n, record_path, &s), 6);
+	assert_string_equal(s.text, "flat=flat.bin;deb=vmlinuz;deb=initrd.img;inl=i2.img;both=x.bin;both=k3;");
+	assert_int_equal(console_len, 0);
+}
+
 static void test_for_each_path_no_vms(void **state)
 {
 	(void)state;
@@ -788,7 +1032,11 @@ int main(void)
 		T(test_entry_errors), T(test_shares_errors), T(test_cpus_errors), T(test_unknown_property),
 		T(test_child_node_refused), T(test_names), T(test_long_name_is_cut_in_message),
 		T(test_duplicate_names), T(test_duplicate_of_refused_vm_is_accepted), T(test_too_many_vms),
-		T(test_bad_vm_between_good_ones), T(test_for_each_path), T(test_for_each_path_no_vms),
+		T(test_bad_vm_between_good_ones), T(test_linux_vms), T(test_linux_defaults),
+		T(test_linux_cmdline_limit), T(test_linux_image_conflicts), T(test_linux_only_props),
+		T(test_linux_cmdline_errors), T(test_linux_flat_only_props), T(test_linux_memory_minimum),
+		T(test_mixed_flat_linux_bad), T(test_for_each_path), T(test_for_each_path_kernel_initrd),
+		T(test_for_each_path_no_vms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -325,6 +325,32 @@ static const char *svm_raw_exit_name(uint32_t raw)
 	return svm_exit_name(raw == (uint32_t)SVM_EXIT_INVALID ? SVM_EXIT_INVALID : raw);
 }
 
+static bool svm_interrupt_ready(struct vcpu *vcpu)
+{
+	const struct vmcb *vmcb = ((struct svm_vcpu *)vcpu->arch)->vmcb;
+
+	return (vmcb->save.rflags & RFLAGS_IF) && !(vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW) &&
+	       !(vmcb->control.event_inj & SVM_EVENT_VALID);
+}
+
+/* A virtual interrupt request with the VINTR intercept exits exactly when the guest could take it. */
+static void svm_request_irq_window(struct vcpu *vcpu, bool on)
+{
+	struct vmcb *vmcb = ((struct svm_vcpu *)vcpu->arch)->vmcb;
+	uint64_t bits = SVM_VINTR_V_IRQ | SVM_VINTR_PRIO_MAX | SVM_VINTR_IGN_TPR;
+
+	if (on == !!(vmcb->control.intercept_misc1 & SVM_INTERCEPT_VINTR))
+		return;
+	if (on) {
+		vmcb->control.vintr |= bits;
+		vmcb->control.intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	} else {
+		vmcb->control.vintr &= ~bits;
+		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	}
+	vmcb_mark_dirty(vmcb, VMCB_CLEAN_INTERCEPTS | VMCB_CLEAN_TPR);
+}
+
 static void svm_flush_guest_tlb(struct vcpu *vcpu)
 {
 	struct svm_vcpu *sv = vcpu->arch;
@@ -349,6 +375,8 @@ const struct vmm_ops svm_ops = {
 	.set_seg = svm_set_seg,
 	.inject_event = svm_inject_event,
 	.skip_instruction = svm_skip_instruction,
+	.interrupt_ready = svm_interrupt_ready,
+	.request_irq_window = svm_request_irq_window,
 	.flush_guest_tlb = svm_flush_guest_tlb,
 	.raw_exit_name = svm_raw_exit_name,
 	.hypercall_kind = BASALT_HCALL_VMMCALL,

@@ -19,6 +19,7 @@ static const struct svm_exit_kind svm_exit_kinds[SVM_DENSE_CODES] = {
 	[SVM_EXIT_INTR] = { VM_EXIT_INTR, 0, "intr" },
 	[SVM_EXIT_NMI] = { VM_EXIT_NMI, 0, "nmi" },
 	[SVM_EXIT_SMI] = { VM_EXIT_INTR, 0, "smi" },
+	[SVM_EXIT_VINTR] = { VM_EXIT_IRQ_WINDOW, 0, "vintr" },
 	[SVM_EXIT_CPUID] = { VM_EXIT_CPUID, 2, "cpuid" },
 	[SVM_EXIT_INVD] = { VM_EXIT_INVD, 2, "invd" },
 	[SVM_EXIT_WBINVD] = { VM_EXIT_INVD, 2, "wbinvd" },

@@ -108,6 +108,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_INTERCEPT_NMI (1u << 1)
 #define SVM_INTERCEPT_SMI (1u << 2)
 #define SVM_INTERCEPT_INIT (1u << 3)
+#define SVM_INTERCEPT_VINTR (1u << 4)
 #define SVM_INTERCEPT_CPUID (1u << 18)
 #define SVM_INTERCEPT_INVD (1u << 22)
 #define SVM_INTERCEPT_HLT (1u << 24)
@@ -127,7 +128,12 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_INTERCEPT_XSETBV (1u << 13)
 
 /* vintr */
+#define SVM_VINTR_V_IRQ (1ull << 8)
+#define SVM_VINTR_PRIO_MAX (0xfull << 16)
+#define SVM_VINTR_IGN_TPR (1ull << 20)
 #define SVM_VINTR_MASKING (1ull << 24)
+/* interrupt_shadow */
+#define SVM_INTERRUPT_SHADOW (1ull << 0)
 
 /* np_control */
 #define SVM_NP_ENABLE (1ull << 0)

@@ -18,6 +18,7 @@ struct vmx_vcpu {
 	uint16_t vpid;
 	uint64_t cr2;           /* VMX does not switch CR2: kept here while other guests run */
 	uint32_t entry_controls;
+	uint32_t proc_controls;
 };
 
 extern const struct vmm_ops vmx_ops;
@@ -43,6 +44,8 @@ void vmx_set_seg(struct vcpu *vcpu, enum vm_seg seg, const struct vm_segment *in
 int vmx_inject_event(struct vcpu *vcpu, const struct vm_event *event);
 void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
 void vmx_flush_guest_tlb(struct vcpu *vcpu);
+bool vmx_interrupt_ready(struct vcpu *vcpu);
+void vmx_request_irq_window(struct vcpu *vcpu, bool on);
 
 /* Makes vv's VMCS current on this CPU (VMPTRLD only when it is not already). */
 void vmx_load(struct vmx_vcpu *vv);

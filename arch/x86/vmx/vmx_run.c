@@ -228,3 +228,23 @@ void vmx_flush_guest_tlb(struct vcpu *vcpu)
 {
 	invept(INVEPT_SINGLE_CONTEXT, ept_pointer(npt_root_pa(&vcpu->vm->npt)));
 }
+
+bool vmx_interrupt_ready(struct vcpu *vcpu)
+{
+	vmx_load(vcpu->arch);
+	return (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+	       !((uint32_t)vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
+}
+
+void vmx_request_irq_window(struct vcpu *vcpu, bool on)
+{
+	struct vmx_vcpu *vv = vcpu->arch;
+	uint32_t want = on ? vv->proc_controls | PROC_INTERRUPT_WINDOW : vv->proc_controls & ~PROC_INTERRUPT_WINDOW;
+
+	if (want == vv->proc_controls)
+		return;
+	vmx_load(vv);
+	vv->proc_controls = want;
+	vmwrite(VMCS_PROC_CONTROLS, want);
+}

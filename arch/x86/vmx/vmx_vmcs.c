@@ -102,7 +102,8 @@ static void write_host_state(void)
 static void write_controls(struct vmx_vcpu *vv, uint64_t eptp)
 {
 	vmwrite(VMCS_PIN_CONTROLS, vmx_controls.pin);
-	vmwrite(VMCS_PROC_CONTROLS, vmx_controls.proc);
+	vv->proc_controls = vmx_controls.proc;
+	vmwrite(VMCS_PROC_CONTROLS, vv->proc_controls);
 	vmwrite(VMCS_PROC_CONTROLS2, vmx_controls.proc2);
 	vmwrite(VMCS_EXIT_CONTROLS, vmx_controls.exit);
 	vv->entry_controls = vmx_controls.entry;

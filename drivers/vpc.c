@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* Glue for the legacy PC devices: port ranges, the UART's IRQ 4 line, PIT edges on IRQ 0. */
+#include "drivers/vpc.h"
+
+#include "drivers/vpic.h"
+#include "drivers/vpit.h"
+#include "drivers/vuart.h"
+#include "kernel/clock.h"
+#include "kernel/errno.h"
+#include "kernel/vm.h"
+
+#define COM1_BASE 0x3f8
+#define COM1_IRQ 4
+#define PIT_IRQ 0
+#define POST_PORT 0x80
+
+struct vpc {
+	struct vm *vm;
+	struct vpic pic;
+	struct vpit pit;
+	struct vuart uart;
+};
+
+static struct vpc pc_pool[VM_MAX];
+static unsigned pc_used;
+
+static int pic_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
+{
+	(void)vcpu;
+	return vpic_io(&((struct vpc *)dev)->pic, port, size, in, value);
+}
+
+static int pit_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
+{
+	(void)vcpu;
+	return vpit_io(&((struct vpc *)dev)->pit, port, size, in, value, clock_ns());
+}
+
+static int uart_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
+{
+	(void)vcpu;
+	return vuart_io(&((struct vpc *)dev)->uart, (uint16_t)(port - COM1_BASE), size, in, value);
+}
+
+/* Port 0x80 is the POST/delay port Linux writes to for I/O delays: accepted silently. */
+static int post_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
+{
+	(void)vcpu;
+	(void)dev;
+	(void)port;
+	(void)size;
+	if (in)
+		*value = 0xffffffffu;
+	return 0;
+}
+
+static void uart_tx(void *ctx, uint8_t byte)
+{
+	vm_console_putc(((struct vpc *)ctx)->vm, (char)byte);
+}
+
+static void uart_irq(void *ctx, bool level)
+{
+	vpic_set_irq(&((struct vpc *)ctx)->pic, COM1_IRQ, level);
+}
+
+int vpc_attach(struct vm *vm)
+{
+	struct vpc *pc;
+	int rc;
+
+	if (pc_used == VM_MAX)
+		return -ENOSPC;
+	pc = &pc_pool[pc_used++];
+	pc->vm = vm;
+	vpic_init(&pc->pic);
+	vpit_init(&pc->pit);
+	vuart_init(&pc->uart, uart_tx, uart_irq, pc);
+	vm->pc = pc;
+	rc = vm_register_pio(vm, 0x20, 2, pic_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, 0xa0, 2, pic_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, 0x4d0, 2, pic_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, 0x40, 4, pit_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, 0x61, 1, pit_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, COM1_BASE, 8, uart_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, POST_PORT, 1, post_io, pc);
+	return rc;
+}
+
+int vpc_pending_vector(struct vpc *pc)
+{
+	return vpic_pending_vector(&pc->pic);
+}
+
+int vpc_ack(struct vpc *pc)
+{
+	return vpic_ack(&pc->pic);
+}
+
+uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns)
+{
+	/* The PIC latches one edge per line, so several elapsed periods raise IRQ 0 once. */
+	if (vpit_advance(&pc->pit, now_ns)) {
+		vpic_set_irq(&pc->pic, PIT_IRQ, true);
+		vpic_set_irq(&pc->pic, PIT_IRQ, false);
+	}
+	return vpit_next_irq_ns(&pc->pit);
+}
+
+int vpc_uart_input(struct vpc *pc, uint8_t byte)
+{
+	return vuart_receive(&pc->uart, byte);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* The legacy PC platform of a VM: 8259 PIC pair, 8254 PIT with port 0x61, 16550A UART on COM1. */
+#ifndef BASALT_DRIVERS_VPC_H
+#define BASALT_DRIVERS_VPC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct vpc;
+
+/* Creates the devices and claims their ports (0x20, 0xa0, 0x4d0, 0x40-0x43, 0x61, 0x3f8-0x3ff, 0x80). */
+int vpc_attach(struct vm *vm);
+/* The vector the PIC would deliver now, or -1. */
+int vpc_pending_vector(struct vpc *pc);
+/* The CPU took the interrupt: returns the vector to inject (INTA cycle). */
+int vpc_ack(struct vpc *pc);
+/* Turns PIT time into IRQ 0 edges up to now; returns the time of the next one (UINT64_MAX = none). */
+uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns);
+/* Feeds a byte typed on the host console to the VM's UART; -ENOSPC when its FIFO is full. */
+int vpc_uart_input(struct vpc *pc, uint8_t byte);
+
+#endif

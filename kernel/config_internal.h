@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by config.c (blob, /basalt, /vms) and config_vm.c (one VM node); not for other modules. */
+#ifndef BASALT_CONFIG_INTERNAL_H
+#define BASALT_CONFIG_INTERNAL_H
+
+#include "kernel/config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PAGE_4K 0x1000ull
+#define CONFIG_SHOW_MAX 48 /* blob text echoed to the console is cut here */
+
+/* The first problem found, kept until it is printed as one line ("config: node: prop: why; verdict"). */
+struct config_err {
+	char node[CONFIG_SHOW_MAX + 16];
+	char prop[CONFIG_SHOW_MAX + 4];
+	char why[192];
+};
+
+/* One VM node being parsed: config.c fills blob, limits, vm and err.node; config_vm.c the rest. */
+struct vm_parse {
+	const void *blob;
+	const struct config_limits *limits;
+	struct vm_config *vm;
+	uint32_t seen; /* bit per known VM property, for "given twice" and the cross-property rules */
+	struct config_err err;
+};
+
+/* Copies at most size-4 bytes of s into buf, non-printables as '?', "..." when cut; returns buf. */
+const char *config_show(char *buf, size_t size, const char *s, size_t len);
+
+/* Records prop and the formatted reason in e; always returns -EINVAL so callers can `return config_fail(...)`. */
+int config_fail(struct config_err *e, const char *prop, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "64 MiB", "4 KiB", "4097 bytes": the largest unit that divides bytes exactly. */
+const char *config_show_size(char *buf, size_t size, uint64_t bytes);
+
+/* Property readers: 0 with *out set, or -EINVAL with the reason in e. */
+int config_read_u32(struct config_err *e, const char *prop, const void *val, int len, uint32_t *out);
+int config_read_u64(struct config_err *e, const char *prop, const void *val, int len, uint64_t *out);
+int config_read_u32_range(struct config_err *e, const char *prop, const void *val, int len,
+			  uint32_t min, uint32_t max, uint32_t *out);
+
+/*
+ * One NUL-terminated string (not a list) of printable ASCII, at most max bytes with its NUL;
+ * `what` names it in messages ("path", "command line"). config_check_path also refuses "".
+ */
+int config_check_string(struct config_err *e, const char *prop, const char *val, int len, int max,
+			const char *what);
+int config_check_path(struct config_err *e, const char *prop, const char *val, int len);
+
+/* 0 when the node has no child nodes; else the first child is named in e. */
+int config_check_no_children(const void *blob, int node, struct config_err *e);
+
+/*
+ * Parses the VM node `node` named name[0..namelen) into p->vm (fully overwritten, defaults
+ * applied). Returns 0, or -EINVAL with the first problem in p->err. Host-wide rules (unique
+ * names, the VM count, memory left on the host) are the caller's.
+ */
+int config_parse_vm(struct vm_parse *p, int node, const char *name, int namelen);
+
+#endif

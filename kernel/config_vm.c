@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/* One /vms/<name> node of the config blob -> struct vm_config (the format is documented in config.c). */
+#include "kernel/config_internal.h"
+#include "kernel/errno.h"
+
+#include <libfdt.h>
+#include <string.h>
+
+#define MAX_CPU_CELLS 64
+
+enum {
+	P_MEMORY, P_VCPUS, P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA, P_INITRD, P_INITRD_DATA,
+	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_COUNT
+};
+_Static_assert(P_COUNT <= 32, "vm_parse.seen has one bit per property");
+
+static bool has_prop(const struct vm_parse *p, int prop)
+{
+	return p->seen & (1u << prop);
+}
+
+static int parse_memory(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	uint64_t *mem = &p->vm->memory_bytes;
+	char a[24], b[24];
+
+	if (config_read_u64(&p->err, name, val, len, mem))
+		return -EINVAL;
+	if (*mem == 0)
+		return config_fail(&p->err, name, "0 bytes is not allowed (minimum %s)",
+				   config_show_size(a, sizeof(a), CONFIG_MIN_MEMORY));
+	if (*mem % CONFIG_PAGE_4K)
+		return config_fail(&p->err, name, "0x%llx bytes is not a multiple of 4 KiB",
+				   (unsigned long long)*mem);
+	if (*mem < CONFIG_MIN_MEMORY)
+		return config_fail(&p->err, name, "%s is below the minimum of %s",
+				   config_show_size(a, sizeof(a), *mem),
+				   config_show_size(b, sizeof(b), CONFIG_MIN_MEMORY));
+	if (*mem > CONFIG_MAX_MEMORY)
+		return config_fail(&p->err, name, "%s is above the maximum of %s",
+				   config_show_size(a, sizeof(a), *mem),
+				   config_show_size(b, sizeof(b), CONFIG_MAX_MEMORY));
+	return 0;
+}
+
+static int parse_vcpus(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return config_read_u32_range(&p->err, name, val, len, 1, CONFIG_MAX_VCPUS, &p->vm->vcpus);
+}
+
+/* image, kernel and initrd follow the same rules; only the field they fill differs. */
+static int set_file(struct vm_parse *p, struct config_image *img, const char *name, const void *val, int len)
+{
+	if (config_check_path(&p->err, name, val, len))
+		return -EINVAL;
+	memcpy(img->path, val, (size_t)len);
+	img->source = CONFIG_IMAGE_FILE;
+	return 0;
+}
+
+static int set_inline(struct vm_parse *p, struct config_image *img, const char *name, const void *val, int len)
+{
+	if (len < 1)
+		return config_fail(&p->err, name, "is empty");
+	img->data = val;
+	img->size = (size_t)len;
+	img->source = CONFIG_IMAGE_INLINE;
+	return 0;
+}
+
+static int parse_image(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_file(p, &p->vm->image, name, val, len);
+}
+
+static int parse_image_data(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_inline(p, &p->vm->image, name, val, len);
+}
+
+static int parse_kernel(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_file(p, &p->vm->kernel, name, val, len);
+}
+
+static int parse_kernel_data(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_inline(p, &p->vm->kernel, name, val, len);
+}
+
+static int parse_initrd(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_file(p, &p->vm->initrd, name, val, len);
+}
+
+static int parse_initrd_data(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_inline(p, &p->vm->initrd, name, val, len);
+}
+
+static int parse_cmdline(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	if (config_check_string(&p->err, name, val, len, CONFIG_CMDLINE_MAX, "command line"))
+		return -EINVAL;
+	memcpy(p->vm->cmdline, val, (size_t)len);
+	return 0;
+}
+
+static int parse_load(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	uint64_t *load = &p->vm->load_address;
+
+	if (config_read_u64(&p->err, name, val, len, load))
+		return -EINVAL;
+	if (*load % CONFIG_PAGE_4K)
+		return config_fail(&p->err, name, "0x%llx is not 4 KiB aligned", (unsigned long long)*load);
+	if (*load < CONFIG_MIN_LOAD)
+		return config_fail(&p->err, name,
+				   "0x%llx is below 0x%llx (Basalt's guest page tables and GDT live there)",
+				   (unsigned long long)*load, CONFIG_MIN_LOAD);
+	return 0;
+}
+
+static int parse_entry(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return config_read_u64(&p->err, name, val, len, &p->vm->entry);
+}
+
+static int parse_shares(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return config_read_u32_range(&p->err, name, val, len, 1, CONFIG_MAX_SHARES, &p->vm->shares);
+}
+
+static int parse_cpus(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	uint32_t host = p->limits->host_cpus < 64 ? p->limits->host_cpus : 64;
+	uint64_t mask = 0;
+
+	if (len < 4 || len % 4 || len / 4 > MAX_CPU_CELLS)
+		return config_fail(&p->err, name, "has %d bytes, expected 1..%d cells", len, MAX_CPU_CELLS);
+	for (int i = 0; i < len / 4; i++) {
+		uint32_t cpu = fdt32_ld((const fdt32_t *)val + i);
+
+		if (cpu >= host)
+			return config_fail(&p->err, name, "CPU %u is out of range (this host has %u usable CPUs)",
+					   cpu, host);
+		if (mask & (1ull << cpu))
+			return config_fail(&p->err, name, "CPU %u is listed twice", cpu);
+		mask |= 1ull << cpu;
+	}
+	p->vm->cpu_mask = mask;
+	return 0;
+}
+
+static const struct vm_prop {
+	const char *name;
+	int (*parse)(struct vm_parse *p, const char *name, const void *val, int len);
+} vm_props[P_COUNT] = {
+	[P_MEMORY] = { "memory", parse_memory },
+	[P_VCPUS] = { "vcpus", parse_vcpus },
+	[P_IMAGE] = { "image", parse_image },
+	[P_IMAGE_DATA] = { "image-data", parse_image_data },
+	[P_KERNEL] = { "kernel", parse_kernel },
+	[P_KERNEL_DATA] = { "kernel-data", parse_kernel_data },
+	[P_INITRD] = { "initrd", parse_initrd },
+	[P_INITRD_DATA] = { "initrd-data", parse_initrd_data },
+	[P_CMDLINE] = { "cmdline", parse_cmdline },
+	[P_LOAD] = { "load-address", parse_load },
+	[P_ENTRY] = { "entry", parse_entry },
+	[P_SHARES] = { "shares", parse_shares },
+	[P_CPUS] = { "cpus", parse_cpus },
+};
+
+static int check_vm_name(struct config_err *e, const char *name, int len)
+{
+	const char *at = memchr(name, '@', (size_t)len);
+	char shown[CONFIG_SHOW_MAX];
+
+	if (len == 0)
+		return config_fail(e, "name", "empty node name");
+	if (at)
+		return config_fail(e, "name", "unit address \"%s\" is not allowed in a VM name",
+				   config_show(shown, sizeof(shown), at, (size_t)(name + len - at)));
+	if (len > CONFIG_NAME_MAX - 1)
+		return config_fail(e, "name", "%d characters is too long (at most %d)", len, CONFIG_NAME_MAX - 1);
+	for (int i = 0; i < len; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", name[i]))
+			return config_fail(e, "name", "character 0x%02x is not allowed (use a-z, 0-9, '_', '-')",
+					   (unsigned char)name[i]);
+	return 0;
+}
+
+static int parse_vm_prop(struct vm_parse *p, int off)
+{
+	const char *name;
+	int len;
+	const void *val = fdt_getprop_by_offset(p->blob, off, &name, &len);
+
+	if (!val)
+		return config_fail(&p->err, "?", "unreadable property");
+	for (int i = 0; i < P_COUNT; i++) {
+		if (strcmp(name, vm_props[i].name))
+			continue;
+		if (has_prop(p, i))
+			return config_fail(&p->err, name, "given twice");
+		p->seen |= 1u << i;
+		return vm_props[i].parse(p, name, val, len);
+	}
+	return config_fail(&p->err, name, "unknown property");
+}
+
+/* Exactly one image source, and it decides the kind; the later of a pair (in this order) is named. */
+static int check_image_choice(struct vm_parse *p)
+{
+	static const int sources[] = { P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA };
+	int first = -1;
+
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		if (!has_prop(p, sources[i]))
+			continue;
+		if (first >= 0)
+			return config_fail(&p->err, vm_props[sources[i]].name,
+					   "conflicts with %s (give exactly one of image, image-data, kernel or kernel-data)",
+					   vm_props[first].name);
+		first = sources[i];
+	}
+	if (first < 0)
+		return config_fail(&p->err, "image", "missing (give image, image-data, kernel or kernel-data)");
+	p->vm->kind = first == P_KERNEL || first == P_KERNEL_DATA ? CONFIG_VM_LINUX : CONFIG_VM_FLAT;
+	return 0;
+}
+
+/* Where the payload goes must lie inside guest memory; checked once every property is known. */
+static int check_placement(struct vm_parse *p)
+{
+	struct vm_config *vm = p->vm;
+	bool is_inline = vm->image.source == CONFIG_IMAGE_INLINE;
+	uint64_t end = is_inline ? vm->load_address + vm->image.size : vm->memory_bytes;
+	char a[24];
+
+	if (vm->load_address >= vm->memory_bytes)
+		return config_fail(&p->err, "load-address", "0x%llx is outside guest memory (%s)",
+				   (unsigned long long)vm->load_address,
+				   config_show_size(a, sizeof(a), vm->memory_bytes));
+	if (is_inline && vm->image.size > vm->memory_bytes - vm->load_address)
+		return config_fail(&p->err, "load-address", "image-data of %zu bytes at 0x%llx does not fit in %s",
+				   vm->image.size, (unsigned long long)vm->load_address,
+				   config_show_size(a, sizeof(a), vm->memory_bytes));
+	if (vm->entry < vm->load_address || vm->entry >= end)
+		return config_fail(&p->err, "entry", "0x%llx is outside [0x%llx, 0x%llx) (%s)",
+				   (unsigned long long)vm->entry, (unsigned long long)vm->load_address,
+				   (unsigned long long)end,
+				   is_inline ? "the image" : "load-address to end of memory");
+	return 0;
+}
+
+static int check_flat(struct vm_parse *p)
+{
+	static const int linux_only[] = { P_INITRD, P_INITRD_DATA, P_CMDLINE };
+
+	for (size_t i = 0; i < sizeof(linux_only) / sizeof(linux_only[0]); i++)
+		if (has_prop(p, linux_only[i]))
+			return config_fail(&p->err, vm_props[linux_only[i]].name,
+					   "given without a kernel (%s needs kernel or kernel-data)",
+					   vm_props[linux_only[i]].name);
+	if (!has_prop(p, P_ENTRY))
+		p->vm->entry = p->vm->load_address;
+	return check_placement(p);
+}
+
+static int check_linux(struct vm_parse *p)
+{
+	static const int flat_only[] = { P_LOAD, P_ENTRY };
+	struct vm_config *vm = p->vm;
+	char a[24], b[24];
+
+	for (size_t i = 0; i < sizeof(flat_only) / sizeof(flat_only[0]); i++)
+		if (has_prop(p, flat_only[i]))
+			return config_fail(&p->err, vm_props[flat_only[i]].name,
+					   "only for flat images; the Linux loader places the kernel itself");
+	if (has_prop(p, P_INITRD) && has_prop(p, P_INITRD_DATA))
+		return config_fail(&p->err, "initrd-data", "conflicts with initrd (give at most one of the two)");
+	if (vm->memory_bytes < CONFIG_MIN_LINUX_MEMORY)
+		return config_fail(&p->err, "memory",
+				   "%s is below the %s a Linux VM needs (Debian's kernel and initramfs do not fit in less)",
+				   config_show_size(a, sizeof(a), vm->memory_bytes),
+				   config_show_size(b, sizeof(b), CONFIG_MIN_LINUX_MEMORY));
+	if (!has_prop(p, P_CMDLINE))
+		memcpy(vm->cmdline, CONFIG_DEFAULT_CMDLINE, sizeof(CONFIG_DEFAULT_CMDLINE));
+	vm->load_address = 0;
+	vm->entry = 0;
+	return 0;
+}
+
+static uint64_t all_cpus(const struct config_limits *limits)
+{
+	return limits->host_cpus >= 64 ? ~0ull : (1ull << limits->host_cpus) - 1;
+}
+
+int config_parse_vm(struct vm_parse *p, int node, const char *name, int namelen)
+{
+	int off;
+
+	*p->vm = (struct vm_config){ .vcpus = 1, .load_address = CONFIG_DEFAULT_LOAD,
+				     .shares = CONFIG_DEFAULT_SHARES, .cpu_mask = all_cpus(p->limits) };
+	p->seen = 0;
+	if (check_vm_name(&p->err, name, namelen))
+		return -EINVAL;
+	memcpy(p->vm->name, name, (size_t)namelen);
+	fdt_for_each_property_offset(off, p->blob, node)
+		if (parse_vm_prop(p, off))
+			return -EINVAL;
+	if (config_check_no_children(p->blob, node, &p->err))
+		return -EINVAL;
+	if (!has_prop(p, P_MEMORY))
+		return config_fail(&p->err, "memory", "missing (required)");
+	if (check_image_choice(p))
+		return -EINVAL;
+	return p->vm->kind == CONFIG_VM_LINUX ? check_linux(p) : check_flat(p);
+}

@@ -1,0 +1,2 @@
+UNIT_TESTS += vpic
+UNIT_SRCS_vpic := drivers/vpic.c

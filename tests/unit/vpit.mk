@@ -1,0 +1,2 @@
+UNIT_TESTS += vpit
+UNIT_SRCS_vpit := drivers/vpit.c
