@@ -1,0 +1,285 @@
+# SPDX-License-Identifier: MIT
+# Shared functions for Basalt's QEMU-based tests: run a config, read the serial log, check it.
+# shellcheck shell=bash
+# Source it from bash (tests/integration.sh, tests/bench.sh, later tests); it sets no shell options.
+#
+# Expectation files (tests/integration/<name>.expect) describe one QEMU run, one directive a line:
+#
+#   # a comment (only at the start of a line, after optional blanks); blank lines are ignored
+#   config tests/configs/basic.dts   the config to boot (.dts or .dtb), relative to the repo root; required
+#   search build/guests              where the config's files are (repeatable; run-qemu.sh always
+#                                    adds build/guests last)
+#   timeout 180                      seconds before the run counts as hung (default 120)
+#   verdict pass                     the verdict the run must end with: pass | fail | panic; required
+#   expect TEXT                      some line of the serial log contains TEXT
+#   expect-not TEXT                  no line of the serial log contains TEXT
+#   expect-count N TEXT              exactly N lines contain TEXT
+#   expect-order A | B | C           lines containing A, B and C appear in this order (" | " separates)
+#   allow-missing                    build the medium although files the config names are missing
+#   cmdline OPTIONS                  more hypervisor options for cmdline.txt (after `test`)
+#   smp N / mem MiB / icount         QEMU shape (defaults: 2 CPUs, 1024 MiB, no icount)
+#   qemu-arg ARGS                    more QEMU arguments, split on blanks (repeatable)
+#
+# TEXT is everything after the directive and one blank, up to the end of the line (trailing blanks
+# dropped), matched as a plain substring, case-sensitive; "#" in it is part of the text. Keyword
+# directives (config, search, timeout, verdict, allow-missing, smp, mem, icount) accept a trailing
+# "# comment". The serial log is matched after removing carriage returns and terminal escape codes.
+#
+# A run never passes vacuously: it fails when the medium cannot be built, on timeout, with an empty
+# serial log, with a verdict other than the expected one, or when the file has no `expect`,
+# `expect-order` or `expect-count N>0` line at all.
+
+H_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+H_RUN_QEMU="$H_ROOT/tools/run-qemu.sh"
+H_EFI=${BASALT_EFI:-$H_ROOT/build/basalt.efi}
+
+# h_verdict_status NAME: the run-qemu.sh exit status that means verdict NAME.
+h_verdict_status() {
+	case "$1" in
+	pass) echo 0 ;;
+	fail) echo 1 ;;
+	panic) echo 2 ;;
+	*) return 1 ;;
+	esac
+}
+
+# h_status_name STATUS: what a run-qemu.sh exit status means, in a few words.
+h_status_name() {
+	case "$1" in
+	0) echo "verdict pass" ;;
+	1) echo "verdict fail" ;;
+	2) echo "verdict panic" ;;
+	3) echo "no verdict (QEMU ended without one)" ;;
+	4) echo "could not start (see the runner log)" ;;
+	124) echo "timeout" ;;
+	130 | 143) echo "interrupted" ;;
+	*) echo "runner exit status $1" ;;
+	esac
+}
+
+# h_clean_log RAW OUT: the serial log without carriage returns, terminal escape codes and NULs.
+h_clean_log() {
+	LC_ALL=C sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' -e 's/\x1b[()][A-Z0-9]//g' -e 's/\x1b[=>78]//g' \
+		-e 's/\r//g' -e 's/\x0//g' "$1" >"$2"
+}
+
+# h_log_has_content LOG: true when LOG has at least one non-blank line.
+h_log_has_content() {
+	[ -s "$1" ] && grep -q '[^[:space:]]' "$1"
+}
+
+# h_contains LOG TEXT: some line of LOG contains TEXT.
+h_contains() {
+	grep -qF -- "$2" "$1"
+}
+
+# h_count LOG TEXT: prints how many lines of LOG contain TEXT.
+h_count() {
+	grep -cF -- "$2" "$1" || true
+}
+
+# h_in_order LOG ITEM...: true when lines containing the ITEMs appear in this order (each on a later
+# line than the one before). Otherwise prints the first ITEM that is not found after its predecessor.
+h_in_order() {
+	local log=$1 item prev=0 line
+	shift
+	for item in "$@"; do
+		line=$(grep -nF -- "$item" "$log" | awk -F: -v p="$prev" '$1 > p { print $1; exit }')
+		if [ -z "$line" ]; then
+			printf '%s\n' "$item"
+			return 1
+		fi
+		prev=$line
+	done
+}
+
+# h_split_order "A | B | C": prints A, B and C one a line.
+h_split_order() {
+	local s=$1
+	while [[ "$s" == *" | "* ]]; do
+		printf '%s\n' "${s%% | *}"
+		s=${s#* | }
+	done
+	printf '%s\n' "$s"
+}
+
+# h_tail LOG N: the last N lines of LOG, indented, or a note when there is nothing.
+h_tail() {
+	if h_log_has_content "$1"; then
+		tail -n "$2" "$1" | sed 's/^/    /'
+	else
+		echo "    (empty)"
+	fi
+}
+
+# h_run_qemu RAW_LOG RUNNER_LOG [run-qemu.sh args]: runs one test-mode QEMU run with the serial log
+# in RAW_LOG and the runner's own messages in RUNNER_LOG; returns run-qemu.sh's exit status.
+h_run_qemu() {
+	local raw=$1 runner=$2 st=0
+	shift 2
+	mkdir -p "$(dirname "$raw")" "$(dirname "$runner")"
+	"$H_RUN_QEMU" --test --efi "$H_EFI" --log "$raw" "$@" >/dev/null 2>"$runner" || st=$?
+	return "$st"
+}
+
+# h_kill_tree PID: sends SIGTERM to PID and all its descendants (a background test job ignores
+# SIGINT, and a killed subshell would leave its QEMU running until the timeout).
+h_kill_tree() {
+	local pid=$1 child
+	for child in $(pgrep -P "$pid" 2>/dev/null); do
+		h_kill_tree "$child"
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+}
+
+# ---- expectation files ----------------------------------------------------------------------
+
+# h_parse_expect FILE: fills the E_* variables; on a malformed file returns 1 with the reason in
+# H_ERROR.
+h_parse_expect() {
+	local file=$1 raw line key rest n=0
+	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0
+	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=()
+	H_ERROR=""
+	[ -r "$file" ] || { H_ERROR="cannot read $file"; return 1; }
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		line=${raw#"${raw%%[![:space:]]*}"}        # leading blanks
+		line=${line%"${line##*[![:space:]]}"}      # trailing blanks
+		if [ -z "$line" ] || [ "${line:0:1}" = "#" ]; then continue; fi
+		key=${line%%[[:space:]]*}
+		rest=""
+		[ "$key" = "$line" ] || rest=${line#"$key"}
+		rest=${rest#"${rest%%[![:space:]]*}"}
+		h_parse_directive "$key" "$rest" || { H_ERROR="$file:$n: $H_ERROR"; return 1; }
+	done <"$file"
+	h_check_expect || { H_ERROR="$file: $H_ERROR"; return 1; }
+}
+
+# h_keyword_value REST: REST without a trailing "# comment" (for keyword directives).
+h_keyword_value() {
+	local v=${1%%#*}
+	v=${v%"${v##*[![:space:]]}"}
+	printf '%s' "$v"
+}
+
+# h_parse_directive KEY REST: one line of an expectation file.
+h_parse_directive() {
+	local key=$1 rest=$2 v
+	v=$(h_keyword_value "$rest")
+	case "$key" in
+	config) E_CONFIG=$v ;;
+	search) E_SEARCH+=("$v") ;;
+	timeout) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="timeout wants seconds, got '$v'"; return 1; }; E_TIMEOUT=$v ;;
+	verdict) h_verdict_status "$v" >/dev/null || { H_ERROR="verdict wants pass, fail or panic, got '$v'"; return 1; }; E_VERDICT=$v ;;
+	allow-missing) E_ALLOW_MISSING=1 ;;
+	icount) E_ICOUNT=1 ;;
+	smp) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="smp wants a number, got '$v'"; return 1; }; E_SMP=$v ;;
+	mem) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="mem wants MiB, got '$v'"; return 1; }; E_MEM=$v ;;
+	cmdline) E_CMDLINE="${E_CMDLINE:+$E_CMDLINE }$rest" ;;
+	qemu-arg) local -a words; read -r -a words <<<"$rest"; E_QEMU_ARGS+=("${words[@]}") ;;
+	expect) E_EXPECT+=("$rest") ;;
+	expect-not) E_EXPECT_NOT+=("$rest") ;;
+	expect-order) E_ORDER+=("$rest") ;;
+	expect-count)
+		[[ "$rest" =~ ^([0-9]+)[[:space:]]+(.+)$ ]] || { H_ERROR="expect-count wants N TEXT, got '$rest'"; return 1; }
+		E_COUNT+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}") ;;
+	*) H_ERROR="unknown directive '$key'"; return 1 ;;
+	esac
+	case "$key" in
+	expect | expect-not | expect-order | cmdline | qemu-arg)
+		[ -n "$rest" ] || { H_ERROR="$key needs text"; return 1; } ;;
+	config | search)
+		[ -n "$v" ] || { H_ERROR="$key needs a path"; return 1; } ;;
+	esac
+}
+
+# h_check_expect: the parsed file is complete and cannot pass vacuously.
+h_check_expect() {
+	local c positive=$(( ${#E_EXPECT[@]} + ${#E_ORDER[@]} ))
+	[ -n "$E_CONFIG" ] || { H_ERROR="no 'config' line"; return 1; }
+	[ -n "$E_VERDICT" ] || { H_ERROR="no 'verdict' line"; return 1; }
+	for c in "${E_COUNT[@]}"; do
+		[ "${c%% *}" = 0 ] || positive=$((positive + 1))
+	done
+	[ "$positive" -gt 0 ] || { H_ERROR="no 'expect', 'expect-order' or 'expect-count N>0' line: the test could pass vacuously"; return 1; }
+}
+
+# h_expect_args: fills H_ARGS with the run-qemu.sh arguments for the parsed file.
+h_expect_args() {
+	local d
+	H_ARGS=(--config "$H_ROOT/$E_CONFIG" --timeout "$E_TIMEOUT")
+	[[ "$E_CONFIG" != /* ]] || H_ARGS=(--config "$E_CONFIG" --timeout "$E_TIMEOUT")
+	for d in "${E_SEARCH[@]}"; do
+		[[ "$d" == /* ]] || d="$H_ROOT/$d"
+		H_ARGS+=(--search "$d")
+	done
+	[ "$E_ALLOW_MISSING" = 0 ] || H_ARGS+=(--allow-missing)
+	[ "$E_ICOUNT" = 0 ] || H_ARGS+=(--icount)
+	[ -z "$E_SMP" ] || H_ARGS+=(--smp "$E_SMP")
+	[ -z "$E_MEM" ] || H_ARGS+=(--mem "$E_MEM")
+	[ -z "$E_CMDLINE" ] || H_ARGS+=(--cmdline "$E_CMDLINE")
+	[ ${#E_QEMU_ARGS[@]} = 0 ] || H_ARGS+=(-- "${E_QEMU_ARGS[@]}")
+}
+
+# h_check_log LOG STATUS: checks the cleaned serial LOG and the runner STATUS against the parsed
+# file. Prints one line per failed expectation; returns 1 if any failed.
+h_check_log() {
+	local log=$1 st=$2 want t n got missing bad=0
+	want=$(h_verdict_status "$E_VERDICT")
+	case "$st" in
+	124) echo "timeout: no verdict within $E_TIMEOUT s"; bad=1 ;;
+	4) echo "could not start: $(grep -E 'error' "$H_RUNNER_LOG" 2>/dev/null | tail -n 1)"; bad=1 ;;
+	"$want") ;;
+	*) echo "verdict: expected $E_VERDICT, got $(h_status_name "$st")"; bad=1 ;;
+	esac
+	if ! h_log_has_content "$log"; then
+		echo "empty serial log"
+		return 1
+	fi
+	for t in "${E_EXPECT[@]}"; do
+		h_contains "$log" "$t" || { echo "expect: not found: $t"; bad=1; }
+	done
+	for t in "${E_EXPECT_NOT[@]}"; do
+		h_contains "$log" "$t" && { echo "expect-not: found: $t (line $(grep -nF -- "$t" "$log" | head -n 1 | cut -d: -f1))"; bad=1; }
+	done
+	for t in "${E_COUNT[@]}"; do
+		n=${t%% *}
+		got=$(h_count "$log" "${t#* }")
+		[ "$got" = "$n" ] || { echo "expect-count: ${t#* }: wanted $n lines, found $got"; bad=1; }
+	done
+	for t in "${E_ORDER[@]}"; do
+		local -a items=()
+		mapfile -t items < <(h_split_order "$t")
+		missing=$(h_in_order "$log" "${items[@]}") || { echo "expect-order: '$missing' not found after the items before it in: $t"; bad=1; }
+	done
+	return "$bad"
+}
+
+# h_run_expect FILE LOGDIR: runs one expectation file. Leaves LOGDIR/<name>.log (cleaned serial
+# log), <name>.raw.log, <name>.runner.log and <name>.result ("ok SECONDS" or "FAIL SECONDS" and one
+# line per failed expectation). Returns 0 when every expectation held.
+h_run_expect() {
+	local file=$1 dir=$2 name st=0 t0 secs failures
+	name=$(basename "$file" .expect)
+	t0=${EPOCHREALTIME/./}
+	H_RUNNER_LOG="$dir/$name.runner.log"
+	rm -f "$dir/$name.log" "$dir/$name.raw.log" "$H_RUNNER_LOG" "$dir/$name.result"
+	: >"$dir/$name.log"
+	if ! h_parse_expect "$file"; then
+		echo "$H_ERROR" >"$H_RUNNER_LOG"
+		printf 'FAIL 0\nbad expectation file: %s\n' "$H_ERROR" >"$dir/$name.result"
+		return 1
+	fi
+	h_expect_args
+	h_run_qemu "$dir/$name.raw.log" "$H_RUNNER_LOG" "${H_ARGS[@]}" || st=$?
+	[ -e "$dir/$name.raw.log" ] || : >"$dir/$name.raw.log"
+	h_clean_log "$dir/$name.raw.log" "$dir/$name.log"
+	secs=$(( (${EPOCHREALTIME/./} - t0) / 1000000 ))
+	if failures=$(h_check_log "$dir/$name.log" "$st"); then
+		echo "ok $secs" >"$dir/$name.result"
+		return 0
+	fi
+	printf 'FAIL %s\n%s\n' "$secs" "$failures" >"$dir/$name.result"
+	return 1
+}
