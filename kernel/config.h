@@ -22,7 +22,7 @@
 #define CONFIG_MAX_TIMESLICE_US 1000000
 #define CONFIG_CMDLINE_MAX 1024                 /* Linux command line incl. NUL */
 #define CONFIG_DEFAULT_CMDLINE "console=ttyS0"  /* what a Linux VM gets without cmdline */
-#define CONFIG_MIN_LINUX_MEMORY (64ull << 20)   /* 64 MiB: Debian's kernel + initramfs need it to boot */
+#define CONFIG_MIN_LINUX_MEMORY (128ull << 20) /* Debian 6.1: 16 MiB + init_size (~64 MiB) + initrd; 96 MiB boots, 82 MiB does not */
 
 enum config_sched_policy {
 	CONFIG_SCHED_RR = 0,     /* round robin with a fixed time slice */

@@ -55,10 +55,9 @@ void cpuid_policy_apply(const struct cpuid_guest *g, uint32_t leaf, uint32_t sub
 		filter_leaf1(g, out);
 		break;
 	case 0x7:
-		if (subleaf == 0)
-			out->ebx &= LEAF7_EBX_ALLOWED;
-		else
-			out->ebx = 0;
+		/* Only subleaf 0 is offered (EAX = 0: no further subleaves), and only the allowed bits. */
+		out->eax = 0;
+		out->ebx = subleaf == 0 ? out->ebx & LEAF7_EBX_ALLOWED : 0;
 		out->ecx = 0;
 		out->edx = 0;
 		break;

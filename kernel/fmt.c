@@ -83,6 +83,10 @@ static const char *parse_spec(const char *p, struct fmt_spec *sp, va_list *ap)
 	}
 	if (*p == '*') {
 		sp->width = va_arg(*ap, int);
+		if (sp->width < 0) { /* C: a negative '*' width means '-' and its magnitude */
+			sp->left = true;
+			sp->width = -sp->width;
+		}
 		p++;
 	}
 	while (*p >= '0' && *p <= '9')
@@ -150,6 +154,9 @@ static void format_one(struct fmt_out *o, char conv, const struct fmt_spec *sp, 
 		out_number(o, (uint64_t)(uintptr_t)va_arg(*ap, void *), false, 16, false, &hex);
 		break;
 	}
+	case '%':
+		out_char(o, '%');
+		break;
 	case 'c': {
 		char c = (char)va_arg(*ap, int);
 

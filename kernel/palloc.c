@@ -98,6 +98,9 @@ static int carve(unsigned i, uint64_t base, uint64_t end)
 		free_list[i].end = base;
 		return 0;
 	}
+	/* A split needs a free slot: check before changing anything, so a failure loses nothing. */
+	if (free_count == PALLOC_MAX_EXTENTS)
+		return -ENOSPC;
 	free_list[i].end = base;
 	return insert_at(i + 1, end, e.end);
 }

@@ -62,6 +62,7 @@ struct tprop {
 #define PROPS(...) ((const struct tprop[]){ __VA_ARGS__, { NULL, T_END, 0, NULL, 0 } })
 #define NO_PROPS ((const struct tprop[]){ { NULL, T_END, 0, NULL, 0 } })
 #define MEM64 U64("memory", 64ull << 20)
+#define MEM128 U64("memory", 128ull << 20) /* the smallest Linux VM */
 #define IMG STR("image", "guest.bin")
 #define KERNEL STR("kernel", "vmlinuz")
 
@@ -750,7 +751,7 @@ static void test_linux_vms(void **state)
 		{ "deb", PROPS(U64("memory", 256ull << 20), U32("vcpus", 2), STR("kernel", "debian/vmlinuz"),
 			       STR("initrd", "debian/initrd.img"), STR("cmdline", "console=ttyS0 quiet"),
 			       U32("shares", 300), U32("cpus", 2)) },
-		{ "inl", PROPS(MEM64, RAW("kernel-data", fake_kernel, sizeof(fake_kernel)),
+		{ "inl", PROPS(MEM128, RAW("kernel-data", fake_kernel, sizeof(fake_kernel)),
 			       RAW("initrd-data", fake_initrd, sizeof(fake_initrd))) },
 	};
 	size_t size = build_vms(vms, 2);
@@ -789,8 +790,8 @@ static void test_linux_defaults(void **state)
 {
 	(void)state;
 	const struct tvm vms[] = {
-		{ "plain", PROPS(MEM64, KERNEL) },
-		{ "empty-cmdline", PROPS(MEM64, KERNEL, STR("cmdline", "")) },
+		{ "plain", PROPS(MEM128, KERNEL) },
+		{ "empty-cmdline", PROPS(MEM128, KERNEL, STR("cmdline", "")) },
 	};
 
 	assert_int_equal(parse(build_vms(vms, 2)), 0);
@@ -811,11 +812,11 @@ static void test_linux_cmdline_limit(void **state)
 
 	memset(line, 'c', CONFIG_CMDLINE_MAX);
 	line[CONFIG_CMDLINE_MAX] = '\0';
-	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", line)), "cmdline",
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("cmdline", line)), "cmdline",
 		       "command line is 1024 characters, the limit is 1023");
 	reset(NULL);
 	line[CONFIG_CMDLINE_MAX - 1] = '\0';
-	assert_int_equal(parse(build_vm("web", PROPS(MEM64, KERNEL, STR("cmdline", line)))), 0);
+	assert_int_equal(parse(build_vm("web", PROPS(MEM128, KERNEL, STR("cmdline", line)))), 0);
 	assert_int_equal(cfg.vm_count, 1);
 	assert_string_equal(cfg.vms[0].cmdline, line);
 }
@@ -825,23 +826,23 @@ static void test_linux_image_conflicts(void **state)
 	(void)state;
 	const char *why = "(give exactly one of image, image-data, kernel or kernel-data)";
 
-	expect_refused("web", PROPS(MEM64, KERNEL, IMG), "kernel", "conflicts with image");
+	expect_refused("web", PROPS(MEM128, KERNEL, IMG), "kernel", "conflicts with image");
 	expect_output(why);
 	reset(NULL);
 	expect_refused("web", PROPS(MEM64, RAW("image-data", payload, 16), KERNEL), "kernel",
 		       "conflicts with image-data");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, RAW("kernel-data", fake_kernel, 16), KERNEL), "kernel-data",
+	expect_refused("web", PROPS(MEM128, RAW("kernel-data", fake_kernel, 16), KERNEL), "kernel-data",
 		       "conflicts with kernel");
 	expect_output(why);
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, RAW("kernel-data", fake_kernel, 0)), "kernel-data", "is empty");
+	expect_refused("web", PROPS(MEM128, RAW("kernel-data", fake_kernel, 0)), "kernel-data", "is empty");
 	reset(NULL);
 	expect_refused("web", PROPS(MEM64, STR("kernel", "")), "kernel", "is empty");
 	reset(NULL);
 	expect_refused("web", PROPS(MEM64, STR("kernel", "a\tb")), "kernel", "path has a non-printable");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, KERNEL), "kernel", "given twice");
+	expect_refused("web", PROPS(MEM128, KERNEL, KERNEL), "kernel", "given twice");
 }
 
 static void test_linux_only_props(void **state)
@@ -859,36 +860,36 @@ static void test_linux_only_props(void **state)
 	expect_refused("web", PROPS(MEM64, STR("initrd", "initrd.img")), "image",
 		       "missing (give image, image-data, kernel or kernel-data)");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, STR("initrd", "initrd.img"),
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("initrd", "initrd.img"),
 				    RAW("initrd-data", fake_initrd, 8)),
 		       "initrd-data", "conflicts with initrd (give at most one of the two)");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, STR("initrd", "i\x01")), "initrd", "non-printable");
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("initrd", "i\x01")), "initrd", "non-printable");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, RAW("initrd-data", fake_initrd, 0)), "initrd-data", "is empty");
+	expect_refused("web", PROPS(MEM128, KERNEL, RAW("initrd-data", fake_initrd, 0)), "initrd-data", "is empty");
 }
 
 static void test_linux_cmdline_errors(void **state)
 {
 	(void)state;
-	expect_refused("web", PROPS(MEM64, KERNEL, RAW("cmdline", "quiet", 5)), "cmdline",
+	expect_refused("web", PROPS(MEM128, KERNEL, RAW("cmdline", "quiet", 5)), "cmdline",
 		       "is not a NUL-terminated string");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, RAW("cmdline", "", 0)), "cmdline",
+	expect_refused("web", PROPS(MEM128, KERNEL, RAW("cmdline", "", 0)), "cmdline",
 		       "is not a NUL-terminated string");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, U32("cmdline", 0x00414200)), "cmdline", "one string, not a list");
+	expect_refused("web", PROPS(MEM128, KERNEL, U32("cmdline", 0x00414200)), "cmdline", "one string, not a list");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, RAW("cmdline", "quiet\0ro", 9)), "cmdline",
+	expect_refused("web", PROPS(MEM128, KERNEL, RAW("cmdline", "quiet\0ro", 9)), "cmdline",
 		       "one string, not a list");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", "quiet\nro")), "cmdline",
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("cmdline", "quiet\nro")), "cmdline",
 		       "command line has a non-printable character at offset 5");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", "root=\xc3\xa9")), "cmdline",
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("cmdline", "root=\xc3\xa9")), "cmdline",
 		       "non-printable character at offset 5");
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, KERNEL, STR("cmdline", "a"), STR("cmdline", "b")), "cmdline",
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("cmdline", "a"), STR("cmdline", "b")), "cmdline",
 		       "given twice");
 }
 
@@ -897,9 +898,9 @@ static void test_linux_flat_only_props(void **state)
 	(void)state;
 	const char *why = "only for flat images; the Linux loader places the kernel itself";
 
-	expect_refused("web", PROPS(MEM64, KERNEL, U32("load-address", 0x100000)), "load-address", why);
+	expect_refused("web", PROPS(MEM128, KERNEL, U32("load-address", 0x100000)), "load-address", why);
 	reset(NULL);
-	expect_refused("web", PROPS(MEM64, RAW("kernel-data", fake_kernel, 16), U32("entry", 0x100000)),
+	expect_refused("web", PROPS(MEM128, RAW("kernel-data", fake_kernel, 16), U32("entry", 0x100000)),
 		       "entry", why);
 }
 
@@ -907,10 +908,10 @@ static void test_linux_memory_minimum(void **state)
 {
 	(void)state;
 	expect_refused("web", PROPS(U32("memory", 32 << 20), KERNEL), "memory",
-		       "32 MiB is below the 64 MiB a Linux VM needs (Debian's kernel and initramfs");
+		       "32 MiB is below the 128 MiB a Linux VM needs (Debian's kernel and initramfs");
 	reset(NULL);
-	expect_refused("web", PROPS(U32("memory", (64 << 20) - 4096), KERNEL), "memory",
-		       "65532 KiB is below the 64 MiB");
+	expect_refused("web", PROPS(U32("memory", (128 << 20) - 4096), KERNEL), "memory",
+		       "131068 KiB is below the 128 MiB");
 	reset(NULL);
 	/* the general rules still come first */
 	expect_refused("web", PROPS(U32("memory", 1 << 20), KERNEL), "memory", "1 MiB is below the minimum of 2 MiB");
@@ -928,7 +929,7 @@ static void test_mixed_flat_linux_bad(void **state)
 		{ "bad", PROPS(U32("memory", 32 << 20), KERNEL) },
 		{ "tiny", PROPS(U32("memory", 2 << 20), RAW("image-data", payload, sizeof(payload)),
 				U32("load-address", 0x10000)) },
-		{ "deb2", PROPS(MEM64, RAW("kernel-data", fake_kernel, sizeof(fake_kernel)),
+		{ "deb2", PROPS(MEM128, RAW("kernel-data", fake_kernel, sizeof(fake_kernel)),
 				STR("cmdline", "console=ttyS0 earlyprintk=serial")) },
 	};
 
@@ -946,7 +947,7 @@ static void test_mixed_flat_linux_bad(void **state)
 	assert_string_equal(cfg.vms[3].name, "deb2");
 	assert_int_equal(cfg.vms[3].kind, CONFIG_VM_LINUX);
 	assert_string_equal(cfg.vms[3].cmdline, "console=ttyS0 earlyprintk=serial");
-	expect_output("config: /vms/bad: memory: 32 MiB is below the 64 MiB");
+	expect_output("config: /vms/bad: memory: 32 MiB is below the 128 MiB");
 	assert_int_equal(count_lines(), 1);
 }
 
@@ -996,7 +997,7 @@ static void test_for_each_path_kernel_initrd(void **state)
 	const struct tvm vms[] = {
 		{ "flat", PROPS(MEM64, STR("image", "flat.bin")) },
 		{ "deb", PROPS(MEM64, STR("initrd", "initrd.img"), STR("kernel", "vmlinuz")) },
-		{ "inl", PROPS(MEM64, RAW("kernel-data", fake_kernel, 16), STR("initrd", "i2.img")) },
+		{ "inl", PROPS(MEM128, RAW("kernel-data", fake_kernel, 16), STR("initrd", "i2.img")) },
 		{ "both", PROPS(U32("memory", 0), STR("kernel", "k3"), STR("image", "x.bin")) },
 		{ "badk", PROPS(MEM64, STR("kernel", ""), RAW("initrd", "ab", 2)) },
 	};

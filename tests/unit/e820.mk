@@ -1,0 +1,2 @@
+UNIT_TESTS += e820
+UNIT_SRCS_e820 := kernel/e820.c

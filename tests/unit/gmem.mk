@@ -1,0 +1,2 @@
+UNIT_TESTS += gmem
+UNIT_SRCS_gmem := kernel/gmem.c

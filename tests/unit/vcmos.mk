@@ -1,0 +1,2 @@
+UNIT_TESTS += vcmos
+UNIT_SRCS_vcmos := drivers/vcmos.c
