@@ -13,7 +13,8 @@ BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c boot/efi/efi_exit.c
 KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/palloc.c \
                kernel/vm.c kernel/vcpu.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
-               kernel/mem.c kernel/pio.c kernel/report.c kernel/virq.c kernel/libc/string.c kernel/libc/stdlib.c
+               kernel/mem.c kernel/pio.c kernel/report.c kernel/virq.c \
+               kernel/bzimage.c kernel/e820.c kernel/linux_loader.c kernel/linux_vm.c kernel/msr_policy.c kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
                arch/x86/vmm_select.c \
                arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
@@ -41,7 +42,8 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
 EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
-.PHONY: all hypervisor guests configs run test unit integration bench fuzz clean deps-build embedded
+.PHONY: all hypervisor guests configs run test unit integration bench fuzz clean deps-build embedded \
+        linux-guest test-linux
 all: hypervisor guests configs
 
 deps-build:
@@ -119,8 +121,15 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*
 unit: $(UNIT_BINS)
 	@tools/run-unit.sh $(UNIT_BINS)
 
-integration: all
+# The Debian guest (kernel from linux-image-amd64, busybox initramfs) is built from Debian packages.
+linux-guest:
+	@tools/build-linux-guest.sh
+
+integration: all linux-guest
 	tests/integration.sh
+
+test-linux: all linux-guest
+	tests/integration.sh linux
 
 test:
 	@tools/deps.sh test

@@ -54,6 +54,39 @@ static int post_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bo
 	return 0;
 }
 
+#define RESET_CONTROL_PORT 0xcf9
+#define RESET_CONTROL_RESET (1u << 2)
+#define KBC_COMMAND_PORT 0x64
+#define KBC_PULSE_RESET 0xfe
+
+/* Port 0xcf9 (reset control): writing the reset bit resets the machine. */
+static int reset_control_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in,
+			    uint32_t *value)
+{
+	(void)dev;
+	(void)port;
+	(void)size;
+	if (in)
+		*value = 0;
+	else if (*value & RESET_CONTROL_RESET)
+		vm_reset_requested(vcpu->vm, "reset control register, port 0xcf9");
+	return 0;
+}
+
+/* Only the keyboard controller's reset pulse is modelled; everything else there stays an empty bus
+ * (a negative return), so the i8042 probe finds no controller, as before. */
+static int kbc_command_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in,
+			  uint32_t *value)
+{
+	(void)dev;
+	(void)port;
+	(void)size;
+	if (in || (*value & 0xff) != KBC_PULSE_RESET)
+		return -ENODEV;
+	vm_reset_requested(vcpu->vm, "keyboard controller reset pulse, port 0x64");
+	return 0;
+}
+
 static void uart_tx(void *ctx, uint8_t byte)
 {
 	vm_console_putc(((struct vpc *)ctx)->vm, (char)byte);
@@ -90,6 +123,10 @@ int vpc_attach(struct vm *vm)
 		rc = vm_register_pio(vm, COM1_BASE, 8, uart_io, pc);
 	if (!rc)
 		rc = vm_register_pio(vm, POST_PORT, 1, post_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, RESET_CONTROL_PORT, 1, reset_control_io, pc);
+	if (!rc)
+		rc = vm_register_pio(vm, KBC_COMMAND_PORT, 1, kbc_command_io, pc);
 	return rc;
 }
 

@@ -9,7 +9,8 @@
 struct vm;
 struct vpc;
 
-/* Creates the devices and claims their ports (0x20, 0xa0, 0x4d0, 0x40-0x43, 0x61, 0x3f8-0x3ff, 0x80). */
+/* Creates the devices and claims their ports: PIC 0x20/0xa0/0x4d0, PIT 0x40-0x43 and 0x61, COM1
+ * 0x3f8-0x3ff, the POST port 0x80, and the reset paths 0xcf9 and 0x64 (reset pulse only). */
 int vpc_attach(struct vm *vm);
 /* The vector the PIC would deliver now, or -1. */
 int vpc_pending_vector(struct vpc *pc);

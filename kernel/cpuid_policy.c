@@ -7,6 +7,18 @@
 
 #include "kernel/basalt_abi.h"
 
+/* Feature bits a guest may see, as whitelists: a new host feature stays hidden until Basalt
+ * virtualises it (MSRs behind it, state it adds). Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 PGE
+ * CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 -- no APIC (no virtual LAPIC yet: Linux uses the PIC),
+ * no MTRR/MCE/MCA/ACPI/DS/TM (their MSRs are not emulated), no SEP (SYSENTER is unused in long mode). */
+#define LEAF1_EDX_ALLOWED 0x078ba17fu
+/* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND (+ hypervisor). */
+#define LEAF1_ECX_ALLOWED 0x42d82203u
+/* 0x80000001 EDX: SYSCALL NX MMXEXT FXSR_OPT PDPE1GB LM, and the legacy copies of leaf 1 bits. */
+#define EXT1_EDX_ALLOWED 0x27d3a97fu
+/* 0x80000001 ECX: LAHF/SAHF ABM SSE4A MisalignSSE PREFETCHW. */
+#define EXT1_ECX_ALLOWED 0x000001e1u
+
 /* Leaf 7 features a guest may use as they are: no XSAVE-managed state, nothing that needs a VMM. */
 #define LEAF7_EBX_ALLOWED ((1u << 0) | (1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 18) | \
 			   (1u << 19) | (1u << 20) | (1u << 23))
@@ -34,11 +46,10 @@ static void basalt_leaf(const struct cpuid_guest *g, uint32_t leaf, struct cpuid
 
 static void filter_leaf1(const struct cpuid_guest *g, struct cpuid_result *out)
 {
-	/* MONITOR/MWAIT would idle the physical CPU; XSAVE/AVX state is not switched per guest yet;
-	 * there is no virtual x2APIC or TSC-deadline timer. */
-	out->ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_X2APIC |
-		      CPUID_1_ECX_TSC_DEADLINE | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX);
-	out->ecx |= CPUID_1_ECX_HYPERVISOR;
+	/* Not allowed among others: MONITOR/MWAIT would idle the physical CPU; XSAVE/AVX state is not
+	 * switched per guest yet; there is no virtual x2APIC or TSC-deadline timer; no VMX/SMX. */
+	out->ecx = (out->ecx & LEAF1_ECX_ALLOWED) | CPUID_1_ECX_HYPERVISOR;
+	out->edx &= LEAF1_EDX_ALLOWED;
 	/* EBX: initial APIC id in 31-24, logical processor count in 23-16. */
 	out->ebx = (out->ebx & 0x0000ffffu) | ((uint32_t)g->vcpu_id << 24) | ((g->nr_vcpus & 0xffu) << 16);
 }
@@ -61,14 +72,21 @@ void cpuid_policy_apply(const struct cpuid_guest *g, uint32_t leaf, uint32_t sub
 		out->ecx = 0;
 		out->edx = 0;
 		break;
+	case 0x6:   /* thermal and power management MSRs are not emulated */
+	case 0xa:   /* no performance counters */
 	case 0xb:   /* host topology is not the guest's */
 	case 0xd:   /* XSAVE is hidden */
 	case 0x1f:
+	case 0x80000007u: /* power management */
 	case 0x8000000au: /* SVM features */
+	case 0x8000001du: /* AMD cache and node topology, memory encryption */
+	case 0x8000001eu:
+	case 0x8000001fu:
 		*out = (struct cpuid_result){ 0 };
 		break;
 	case 0x80000001u:
-		out->ecx &= ~(CPUID_80000001_ECX_SVM | CPUID_80000001_ECX_SKINIT);
+		out->ecx &= EXT1_ECX_ALLOWED;
+		out->edx &= EXT1_EDX_ALLOWED;
 		break;
 	default:
 		break;

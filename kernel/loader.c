@@ -66,13 +66,13 @@ int loader_load_flat(struct vm *vm, const void *image, size_t size, uint64_t loa
 	return 0;
 }
 
-static void set_flat_segments(struct vcpu *vcpu)
+static void set_flat_segments(struct vcpu *vcpu, const struct long_mode_start *s)
 {
-	struct vm_segment code = { GUEST_CODE_SEL, SEG_TYPE(0xb) | SEG_S | SEG_P | SEG_L | SEG_G, 0xffffffff, 0 };
-	struct vm_segment data = { GUEST_DATA_SEL, SEG_TYPE(0x3) | SEG_S | SEG_P | SEG_DB | SEG_G, 0xffffffff, 0 };
-	struct vm_segment tss = { GUEST_TSS_SEL, SEG_TYPE(0xb) | SEG_P, GUEST_TSS_LIMIT, LOADER_TSS_GPA };
+	struct vm_segment code = { s->cs, SEG_TYPE(0xb) | SEG_S | SEG_P | SEG_L | SEG_G, 0xffffffff, 0 };
+	struct vm_segment data = { s->ds, SEG_TYPE(0x3) | SEG_S | SEG_P | SEG_DB | SEG_G, 0xffffffff, 0 };
+	struct vm_segment tss = { s->tr, SEG_TYPE(0xb) | SEG_P, s->tss_limit, s->tss_base };
 	struct vm_segment ldt = { 0, 0, 0, 0 };
-	struct vm_segment gdtr = { 0, 0, sizeof(boot_gdt) - 1, LOADER_GDT_GPA };
+	struct vm_segment gdtr = { 0, 0, s->gdt_limit, s->gdt_base };
 	struct vm_segment idtr = { 0, 0, 0, 0 };
 
 	vmm_set_seg(vcpu, VM_SEG_CS, &code);
@@ -87,16 +87,30 @@ static void set_flat_segments(struct vcpu *vcpu)
 	vmm_set_seg(vcpu, VM_SEG_IDTR, &idtr);
 }
 
-void loader_setup_long_mode(struct vcpu *vcpu, uint64_t entry, uint64_t stack_top)
+void loader_start_long_mode(struct vcpu *vcpu, const struct long_mode_start *s)
 {
-	set_flat_segments(vcpu);
+	set_flat_segments(vcpu, s);
 	vmm_set_reg(vcpu, VM_REG_CR0, CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
-	vmm_set_reg(vcpu, VM_REG_CR3, LOADER_PML4_GPA);
+	vmm_set_reg(vcpu, VM_REG_CR3, s->cr3);
 	vmm_set_reg(vcpu, VM_REG_CR4, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	vmm_set_reg(vcpu, VM_REG_EFER, EFER_LME | EFER_LMA);
 	vmm_set_reg(vcpu, VM_REG_RFLAGS, RFLAGS_RESERVED1);
-	vmm_set_reg(vcpu, VM_REG_RIP, entry);
-	vmm_set_reg(vcpu, VM_REG_RSP, stack_top);
-	vcpu->gprs.r[GPR_RDI] = gmem_size(vcpu->vm);
-	vcpu->gprs.r[GPR_RSI] = vcpu->id;
+	vmm_set_reg(vcpu, VM_REG_RIP, s->entry);
+	vmm_set_reg(vcpu, VM_REG_RSP, s->stack_top);
+	memset(&vcpu->gprs, 0, sizeof(vcpu->gprs));
+	vcpu->gprs.r[GPR_RDI] = s->rdi;
+	vcpu->gprs.r[GPR_RSI] = s->rsi;
+}
+
+void loader_setup_long_mode(struct vcpu *vcpu, uint64_t entry, uint64_t stack_top)
+{
+	struct long_mode_start s = {
+		.entry = entry, .stack_top = stack_top, .cr3 = LOADER_PML4_GPA,
+		.gdt_base = LOADER_GDT_GPA, .gdt_limit = sizeof(boot_gdt) - 1,
+		.cs = GUEST_CODE_SEL, .ds = GUEST_DATA_SEL, .tr = GUEST_TSS_SEL,
+		.tss_base = LOADER_TSS_GPA, .tss_limit = GUEST_TSS_LIMIT,
+		.rdi = gmem_size(vcpu->vm), .rsi = vcpu->id,
+	};
+
+	loader_start_long_mode(vcpu, &s);
 }

@@ -86,26 +86,40 @@ static void setup_host_cpu(const struct boot_info *info)
 		cpu_count, (unsigned long long)(info->tsc_hz / 1000000), (unsigned long long)lapic_timer_rate());
 }
 
+/* Inline bytes come from the blob, file images from what the boot stage loaded; false if missing. */
+static bool resolve_image(const struct boot_info *info, const struct vm_config *cfg, const char *prop,
+			  const struct config_image *ci, const void **data, size_t *size)
+{
+	const struct boot_file *f;
+
+	*data = ci->data;
+	*size = ci->size;
+	if (ci->source != CONFIG_IMAGE_FILE)
+		return true;
+	f = boot_find_file(info, ci->path);
+	if (!f || !f->data) {
+		kprintf("config: /vms/%s: %s: file '%s' could not be read from the boot medium; VM refused\n",
+			cfg->name, prop, ci->path);
+		return false;
+	}
+	*data = f->data;
+	*size = f->size;
+	return true;
+}
+
+static bool resolve_images(const struct boot_info *info, const struct vm_config *cfg, struct vm_images *img)
+{
+	return resolve_image(info, cfg, "image", &cfg->image, &img->image, &img->image_size) &&
+	       resolve_image(info, cfg, "kernel", &cfg->kernel, &img->kernel, &img->kernel_size) &&
+	       resolve_image(info, cfg, "initrd", &cfg->initrd, &img->initrd, &img->initrd_size);
+}
+
 static void create_vms(const struct boot_info *info)
 {
 	for (unsigned i = 0; i < config.vm_count; i++) {
-		const struct vm_config *cfg = &config.vms[i];
-		const void *image = cfg->image.data;
-		size_t size = cfg->image.size;
+		struct vm_images img;
 
-		if (cfg->image.source == CONFIG_IMAGE_FILE) {
-			const struct boot_file *f = boot_find_file(info, cfg->image.path);
-
-			if (!f || !f->data) {
-				kprintf("config: /vms/%s: image: file '%s' could not be read from the boot medium; VM refused\n",
-					cfg->name, cfg->image.path);
-				config.refused++;
-				continue;
-			}
-			image = f->data;
-			size = f->size;
-		}
-		if (!vm_create(cfg, image, size))
+		if (!resolve_images(info, &config.vms[i], &img) || !vm_create(&config.vms[i], &img))
 			config.refused++;
 	}
 }

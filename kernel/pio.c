@@ -43,6 +43,23 @@ static void store_in_value(uint64_t *rax, uint8_t size, uint32_t value)
 		*rax = (*rax & ~(uint64_t)size_mask(size)) | (value & size_mask(size));
 }
 
+/* Counts an access to an unclaimed port in a small table; a new port replaces the least used. */
+static void track_unclaimed(struct vm_stats *st, uint16_t port)
+{
+	unsigned least = 0;
+
+	for (unsigned i = 0; i < VM_UNCLAIMED_TRACKED; i++) {
+		if (st->unclaimed_top[i].port == port && st->unclaimed_top[i].count) {
+			st->unclaimed_top[i].count++;
+			return;
+		}
+		if (st->unclaimed_top[i].count < st->unclaimed_top[least].count)
+			least = i;
+	}
+	st->unclaimed_top[least].port = port;
+	st->unclaimed_top[least].count = 1;
+}
+
 enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	const struct vm_exit_io *io = &exit->u.io;
@@ -59,6 +76,7 @@ enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit)
 	if (!r || r->handler(vcpu, r->dev, io->port, io->size, io->in, &value) < 0) {
 		/* Like an empty bus: reads float to all ones, writes vanish; counted for diagnosis. */
 		value = size_mask(io->size);
+		track_unclaimed(&vm->stats, io->port);
 		if (io->in)
 			vm->stats.unclaimed_pio_reads++;
 		else

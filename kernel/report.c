@@ -30,6 +30,13 @@ static void report_exits(const struct vm *vm)
 	kprintf("%s; unclaimed ports: %llu reads, %llu writes\n", line,
 		(unsigned long long)vm->stats.unclaimed_pio_reads,
 		(unsigned long long)vm->stats.unclaimed_pio_writes);
+	n = fmt_snprintf(line, sizeof(line), "basalt: vm '%s' busiest unclaimed ports:", vm->name);
+	for (unsigned i = 0; i < VM_UNCLAIMED_TRACKED; i++)
+		if (vm->stats.unclaimed_top[i].count)
+			n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " 0x%x=%u", vm->stats.unclaimed_top[i].port,
+					  vm->stats.unclaimed_top[i].count);
+	if (vm->stats.unclaimed_pio_reads + vm->stats.unclaimed_pio_writes)
+		kprintf("%s\n", line);
 }
 
 static const char *state_word(const struct vm *vm)

@@ -9,6 +9,8 @@
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/gmem.h"
+#include "drivers/vpc.h"
+#include "kernel/linux_vm.h"
 #include "kernel/loader.h"
 #include "kernel/mem.h"
 #include "kernel/palloc.h"
@@ -80,6 +82,16 @@ void vm_power_off(struct vm *vm, uint64_t status)
 	kprintf("basalt: vm '%s' %s\n", vm->name, vm->end_reason);
 }
 
+void vm_reset_requested(struct vm *vm, const char *how)
+{
+	if (!vm_is_running(vm))
+		return;
+	vm->exit_status = 0;
+	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason), "reset by the guest (%s)", how);
+	vm_end(vm, VM_STATE_POWERED_OFF);
+	kprintf("basalt: vm '%s' %s\n", vm->name, vm->end_reason);
+}
+
 void vm_halt_forever(struct vm *vm)
 {
 	if (!vm_is_running(vm))
@@ -119,14 +131,37 @@ void vm_release(struct vm *vm)
 	vm->nr_regions = 0;
 }
 
+/* Flat payloads get the Basalt console port and a CMOS; OS guests also get the legacy PC platform
+ * (PIC, PIT, COM1), which costs a PIC check before every entry. */
 static int vm_attach_devices(struct vm *vm)
 {
 	int rc = vdebugcon_attach(vm);
 
-	return rc ? rc : vcmos_attach(vm);
+	if (!rc)
+		rc = vcmos_attach(vm);
+	if (!rc && vm->cfg->kind == CONFIG_VM_LINUX)
+		rc = vpc_attach(vm);
+	return rc;
 }
 
-static int vm_build(struct vm *vm, const void *image, size_t image_size)
+static int vm_load(struct vm *vm, const struct vm_images *img)
+{
+	const struct vm_config *cfg = vm->cfg;
+
+	if (cfg->kind == CONFIG_VM_LINUX)
+		return linux_vm_load(vm, img, cfg->cmdline);
+	return loader_load_flat(vm, img->image, img->image_size, cfg->load_address, cfg->entry);
+}
+
+static void vm_start_boot_vcpu(struct vm *vm)
+{
+	if (vm->cfg->kind == CONFIG_VM_LINUX)
+		linux_vm_start_vcpu(vm->vcpus[0]);
+	else
+		loader_setup_long_mode(vm->vcpus[0], vm->cfg->entry, ALIGN_DOWN(vm->mem[0].size, 16));
+}
+
+static int vm_build(struct vm *vm, const struct vm_images *img)
 {
 	const struct vm_config *cfg = vm->cfg;
 	int rc;
@@ -139,15 +174,15 @@ static int vm_build(struct vm *vm, const void *image, size_t image_size)
 	if (!rc)
 		rc = vm_attach_devices(vm);
 	if (!rc)
-		rc = loader_load_flat(vm, image, image_size, cfg->load_address, cfg->entry);
+		rc = vm_load(vm, img);
 	for (unsigned i = 0; !rc && i < cfg->vcpus; i++)
 		rc = vcpu_create(vm, i);
 	if (!rc)
-		loader_setup_long_mode(vm->vcpus[0], cfg->entry, ALIGN_DOWN(vm->mem[0].size, 16));
+		vm_start_boot_vcpu(vm);
 	return rc;
 }
 
-struct vm *vm_create(const struct vm_config *cfg, const void *image, size_t image_size)
+struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img)
 {
 	struct vm *vm;
 	int rc;
@@ -159,7 +194,7 @@ struct vm *vm_create(const struct vm_config *cfg, const void *image, size_t imag
 	vm->id = vm_count;
 	vm->cfg = cfg;
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
-	rc = vm_build(vm, image, image_size);
+	rc = vm_build(vm, img);
 	if (rc) {
 		kprintf("basalt: vm '%s' refused: could not be built (error %d)\n", vm->name, rc);
 		vm_release(vm);

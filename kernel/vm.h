@@ -16,6 +16,7 @@
 #define VM_MAX_REGIONS 8
 #define VM_MAX_PIO 16
 #define VM_CONSOLE_LINE 160
+#define VM_UNCLAIMED_TRACKED 4
 
 /* Guest general-purpose registers in x86 encoding order; the entry assembly relies on these offsets. */
 enum gpr { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
@@ -56,6 +57,9 @@ struct vm_stats {
 	uint64_t unclaimed_pio_reads;
 	uint64_t unclaimed_pio_writes;
 	uint64_t hypercalls;
+	uint64_t msr_refused;
+	/* The busiest unclaimed ports, so a report says what the guest was probing for. */
+	struct { uint16_t port; uint32_t count; } unclaimed_top[VM_UNCLAIMED_TRACKED];
 };
 
 struct vcpu {
@@ -97,12 +101,25 @@ struct vm {
 	struct vm_stats stats;
 };
 
+/* The bytes a VM boots from, resolved from the config (inline) or the boot medium (files). */
+struct vm_images {
+	const void *image;  /* flat payload */
+	size_t image_size;
+	const void *kernel; /* Linux bzImage */
+	size_t kernel_size;
+	const void *initrd;
+	size_t initrd_size;
+};
+
 /* Creates a VM from its config: RAM, nested paging, devices, payload, vCPUs. Prints why on failure. */
-struct vm *vm_create(const struct vm_config *cfg, const void *image, size_t image_size);
+struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img);
 /* Ends a VM because of its own fault: prints the reason, stops its vCPUs, releases nothing shared. */
 void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Ends a VM at the guest's request. */
 void vm_power_off(struct vm *vm, uint64_t status);
+/* The guest reset its machine (keyboard controller, port 0xcf9): until restart policies exist this
+ * ends the VM as a clean stop, the way a reboot ends a one-shot job. */
+void vm_reset_requested(struct vm *vm, const char *how);
 /* Ends a VM whose vCPUs all halted with nothing that can wake them. */
 void vm_halt_forever(struct vm *vm);
 

@@ -22,6 +22,17 @@ enum vm_reg {
 	VM_REG_EFER, /* as the guest sees it: the backend hides its own bits */
 	VM_REG_PAT,
 	VM_REG_DR7,
+	/* MSR-backed state that hardware switches (or the backend switches) with the guest */
+	VM_REG_FS_BASE,
+	VM_REG_GS_BASE,
+	VM_REG_KERNEL_GS_BASE,
+	VM_REG_STAR,
+	VM_REG_LSTAR,
+	VM_REG_CSTAR,
+	VM_REG_SFMASK,
+	VM_REG_SYSENTER_CS,
+	VM_REG_SYSENTER_ESP,
+	VM_REG_SYSENTER_EIP,
 	VM_REG_COUNT
 };
 

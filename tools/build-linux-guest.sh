@@ -124,20 +124,21 @@ init_test() {
 	cat <<'EOF'
 uname -r
 cat /proc/cpuinfo
+grep -qw hypervisor /proc/cpuinfo && echo BASALT-LINUX-HYPERVISOR-FLAG
 free
 echo BASALT-LINUX-DONE
-poweroff -f
+reboot -f
 EOF
 }
 
-# cttyhack gives the shell a controlling terminal, so Ctrl-C works; leaving the shell powers off.
+# cttyhack gives the shell a controlling terminal, so Ctrl-C works; leaving the shell ends the VM (reboot -f: Basalt treats a guest reset as the end of the VM).
 init_shell() {
 	init_common
 	cat <<'EOF'
-echo "Basalt Linux demo: busybox shell on the console; 'exit' powers the VM off."
+echo "Basalt Linux demo: busybox shell on the console; 'exit' ends the VM."
 setsid cttyhack /bin/sh -l
 echo BASALT-LINUX-DONE
-poweroff -f
+reboot -f
 EOF
 }
 

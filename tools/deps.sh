@@ -6,8 +6,8 @@ set -euo pipefail
 common=(gcc make binutils gnu-efi libfdt-dev device-tree-compiler mtools dosfstools)
 case "${1:-build}" in
 build) pkgs=("${common[@]}") ;;
-run | bench) pkgs=("${common[@]}" qemu-system-x86 ovmf) ;;
-test) pkgs=("${common[@]}" qemu-system-x86 ovmf libcmocka-dev pkg-config clang libclang-rt-14-dev) ;;
+run | bench) pkgs=("${common[@]}" qemu-system-x86 ovmf cpio busybox-static) ;;
+test) pkgs=("${common[@]}" qemu-system-x86 ovmf libcmocka-dev clang libclang-rt-14-dev bochs bochsbios vgabios cpio busybox-static) ;;
 fuzz) pkgs=("${common[@]}" clang libclang-rt-14-dev) ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac

@@ -60,6 +60,23 @@ static int svm_probe(struct vmm_features *f)
 	return 0;
 }
 
+/* MSRs whose guest values live in the VMCB and are switched by VMLOAD/VMSAVE: the guest may
+ * read and write them directly. Everything else goes through the core's MSR policy. */
+static const uint32_t msr_passthrough[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_LSTAR,
+	MSR_CSTAR, MSR_SFMASK, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+};
+
+/* The MSR permission map has three 2 KiB blocks (MSRs 0-0x1fff, 0xc0000000-, 0xc0010000-), two bits
+ * (read, write) per MSR. */
+static void msrpm_allow(uint8_t *map, uint32_t msr)
+{
+	uint32_t block = msr >= 0xc0010000u ? 2 : msr >= 0xc0000000u ? 1 : 0;
+	uint32_t bit = (msr & 0x1fffu) * 2;
+
+	map[block * 0x800 + bit / 8] &= (uint8_t)~(3u << (bit % 8));
+}
+
 static int alloc_bitmaps(void)
 {
 	iopm = pages_alloc(IOPM_PAGES, PAGE_SIZE);
@@ -68,6 +85,8 @@ static int alloc_bitmaps(void)
 		return -ENOMEM;
 	memset(iopm, 0xff, IOPM_PAGES * PAGE_SIZE);
 	memset(msrpm, 0xff, MSRPM_PAGES * PAGE_SIZE);
+	for (size_t i = 0; i < sizeof(msr_passthrough) / sizeof(msr_passthrough[0]); i++)
+		msrpm_allow(msrpm, msr_passthrough[i]);
 	return 0;
 }
 
@@ -232,6 +251,17 @@ static uint64_t *reg_field(struct vmcb *vmcb, enum vm_reg reg, uint32_t *clean_b
 	case VM_REG_CR2: *clean_bit = VMCB_CLEAN_CR2; return &s->cr2;
 	case VM_REG_PAT: *clean_bit = VMCB_CLEAN_NP; return &s->g_pat;
 	case VM_REG_DR7: *clean_bit = VMCB_CLEAN_DRX; return &s->dr7;
+	/* VMLOAD state: reloaded before every VMRUN, so no clean bit covers it. */
+	case VM_REG_FS_BASE: return &s->fs.base;
+	case VM_REG_GS_BASE: return &s->gs.base;
+	case VM_REG_KERNEL_GS_BASE: return &s->kernel_gs_base;
+	case VM_REG_STAR: return &s->star;
+	case VM_REG_LSTAR: return &s->lstar;
+	case VM_REG_CSTAR: return &s->cstar;
+	case VM_REG_SFMASK: return &s->sfmask;
+	case VM_REG_SYSENTER_CS: return &s->sysenter_cs;
+	case VM_REG_SYSENTER_ESP: return &s->sysenter_esp;
+	case VM_REG_SYSENTER_EIP: return &s->sysenter_eip;
 	default: return NULL;
 	}
 }

@@ -11,7 +11,19 @@
 
 struct guest_gprs;
 
+/* An entry of the VM-entry MSR-load / VM-exit MSR-store areas (SDM: 16 bytes each). */
+struct vmx_msr_entry {
+	uint32_t index;
+	uint32_t reserved;
+	uint64_t value;
+};
+_Static_assert(sizeof(struct vmx_msr_entry) == 16, "VMX MSR area entry");
+
+/* The syscall MSRs VMX does not switch: loaded at entry and stored at exit through one area. */
+#define VMX_SWITCHED_MSRS 5
+
 struct vmx_vcpu {
+	struct vmx_msr_entry msrs[VMX_SWITCHED_MSRS]; /* first: 16-byte aligned within the page */
 	void *vmcs;
 	uint64_t vmcs_pa;
 	bool launched;
@@ -46,6 +58,9 @@ void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
 void vmx_flush_guest_tlb(struct vcpu *vcpu);
 bool vmx_interrupt_ready(struct vcpu *vcpu);
 void vmx_request_irq_window(struct vcpu *vcpu, bool on);
+
+/* Index of msr in vmx_vcpu.msrs, or -1 when VMX does not switch it through the area. */
+int vmx_switched_msr_slot(uint32_t msr);
 
 /* Makes vv's VMCS current on this CPU (VMPTRLD only when it is not already). */
 void vmx_load(struct vmx_vcpu *vv);

@@ -2,6 +2,7 @@
 /* VT-x guest entry and exit, register and segment access through the VMCS, event injection. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/cr.h"
+#include "arch/x86/msr.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
@@ -99,9 +100,29 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vmx_translate_exit(&info, exit);
 }
 
+static uint64_t *msr_area_slot(struct vmx_vcpu *vv, enum vm_reg reg)
+{
+	uint32_t msr;
+
+	switch (reg) {
+	case VM_REG_KERNEL_GS_BASE: msr = MSR_KERNEL_GS_BASE; break;
+	case VM_REG_STAR: msr = MSR_STAR; break;
+	case VM_REG_LSTAR: msr = MSR_LSTAR; break;
+	case VM_REG_CSTAR: msr = MSR_CSTAR; break;
+	case VM_REG_SFMASK: msr = MSR_SFMASK; break;
+	default: return NULL;
+	}
+	return &vv->msrs[vmx_switched_msr_slot(msr)].value;
+}
+
 static uint64_t reg_field(enum vm_reg reg)
 {
 	switch (reg) {
+	case VM_REG_FS_BASE: return VMCS_GUEST_FS_BASE;
+	case VM_REG_GS_BASE: return VMCS_GUEST_GS_BASE;
+	case VM_REG_SYSENTER_CS: return VMCS_GUEST_SYSENTER_CS;
+	case VM_REG_SYSENTER_ESP: return VMCS_GUEST_SYSENTER_ESP;
+	case VM_REG_SYSENTER_EIP: return VMCS_GUEST_SYSENTER_EIP;
 	case VM_REG_RIP: return VMCS_GUEST_RIP;
 	case VM_REG_RSP: return VMCS_GUEST_RSP;
 	case VM_REG_RFLAGS: return VMCS_GUEST_RFLAGS;
@@ -122,6 +143,8 @@ uint64_t vmx_get_reg(struct vcpu *vcpu, enum vm_reg reg)
 		return vmx_get_cr(reg == VM_REG_CR0 ? 0 : 4);
 	if (reg == VM_REG_CR2)
 		return vv->cr2;
+	if (msr_area_slot(vv, reg))
+		return *msr_area_slot(vv, reg);
 	return reg_field(reg) == ~0ull ? 0 : vmread(reg_field(reg));
 }
 
@@ -136,6 +159,10 @@ void vmx_set_reg(struct vcpu *vcpu, enum vm_reg reg, uint64_t value)
 	}
 	if (reg == VM_REG_CR2) {
 		vv->cr2 = value;
+		return;
+	}
+	if (msr_area_slot(vv, reg)) {
+		*msr_area_slot(vv, reg) = value;
 		return;
 	}
 	if (reg == VM_REG_EFER) {

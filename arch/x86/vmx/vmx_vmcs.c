@@ -17,7 +17,34 @@
 #define GUEST_PAT_DEFAULT 0x0007040600070406ull
 
 static void *io_bitmaps; /* A and B: two pages, every port exits */
-static void *msr_bitmap;  /* every MSR exits: the core's MSR policy decides */
+static void *msr_bitmap;  /* MSRs exit to the core's MSR policy unless switched with the guest */
+
+static const uint32_t switched_msrs[VMX_SWITCHED_MSRS] = {
+	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+};
+/* Guest state the VMCS or the MSR area keeps: the guest may access these MSRs directly. */
+static const uint32_t passthrough_msrs[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+};
+
+/* The MSR bitmap: read bitmaps for low (0-0x1fff) and high (0xc0000000-) MSRs, then write bitmaps. */
+static void msr_bitmap_allow(uint8_t *map, uint32_t msr)
+{
+	uint32_t base = msr >= 0xc0000000u ? 0x400 : 0;
+	uint32_t bit = msr & 0x1fffu;
+
+	map[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+	map[0x800 + base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+int vmx_switched_msr_slot(uint32_t msr)
+{
+	for (int i = 0; i < VMX_SWITCHED_MSRS; i++)
+		if (switched_msrs[i] == msr)
+			return i;
+	return -1;
+}
 
 void vmx_load(struct vmx_vcpu *vv)
 {
@@ -71,6 +98,8 @@ static int alloc_bitmaps(void)
 		return -ENOMEM;
 	memset(io_bitmaps, 0xff, 2 * PAGE_SIZE);
 	memset(msr_bitmap, 0xff, PAGE_SIZE);
+	for (size_t i = 0; i < sizeof(passthrough_msrs) / sizeof(passthrough_msrs[0]); i++)
+		msr_bitmap_allow(msr_bitmap, passthrough_msrs[i]);
 	return 0;
 }
 
@@ -110,9 +139,15 @@ static void write_controls(struct vmx_vcpu *vv, uint64_t eptp)
 	vmwrite(VMCS_ENTRY_CONTROLS, vv->entry_controls);
 	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
 	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
-	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	/* One area serves both ways: the guest's values are loaded at entry and stored back at exit.
+	 * The host never uses these MSRs, so nothing needs restoring for it. */
+	for (int i = 0; i < VMX_SWITCHED_MSRS; i++)
+		vv->msrs[i] = (struct vmx_msr_entry){ .index = switched_msrs[i] };
+	vmwrite(VMCS_EXIT_MSR_STORE_ADDR, virt_to_phys(vv->msrs));
+	vmwrite(VMCS_ENTRY_MSR_LOAD_ADDR, virt_to_phys(vv->msrs));
+	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, VMX_SWITCHED_MSRS);
 	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
-	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, VMX_SWITCHED_MSRS);
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_IO_BITMAP_A, virt_to_phys(io_bitmaps));
 	vmwrite(VMCS_IO_BITMAP_B, virt_to_phys(io_bitmaps) + PAGE_SIZE);

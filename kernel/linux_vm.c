@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* Linux guests: glue between the boot-protocol planner and a VM's memory and boot vCPU. */
+#include "kernel/linux_vm.h"
+
+#include <string.h>
+
+#include "kernel/bzimage.h"
+#include "kernel/console.h"
+#include "kernel/e820.h"
+#include "kernel/errno.h"
+#include "kernel/gmem.h"
+#include "kernel/linux_loader.h"
+#include "kernel/loader.h"
+#include "kernel/vm.h"
+
+/* One VM is built at a time, so the large structures need not live on the 64 KiB stack. */
+static struct boot_params zero_page;
+static struct e820_entry e820_map[E820_MAX_ENTRIES_ZEROPAGE];
+static struct linux_layout layouts[VM_MAX];
+
+static int refuse(const struct vm *vm, const char *what, const char *why)
+{
+	kprintf("linux: vm '%s': %s: %s; VM refused\n", vm->name, what, why);
+	return -EINVAL;
+}
+
+static int build_e820(struct vm *vm)
+{
+	struct e820_ram ram[VM_MAX_REGIONS];
+
+	for (unsigned i = 0; i < vm->nr_regions; i++)
+		ram[i] = (struct e820_ram){ vm->mem[i].gpa, vm->mem[i].size };
+	return e820_build(ram, vm->nr_regions, NULL, 0, e820_map, E820_MAX_ENTRIES_ZEROPAGE);
+}
+
+static int copy_in(struct vm *vm, const struct linux_layout *l, const struct vm_images *img,
+		   const struct bzimage_info *k, const char *cmdline)
+{
+	void *low = gpa_map_checked(vm, 0, LINUX_TABLES_END);
+
+	if (!low || linux_build_boot_tables(low, LINUX_TABLES_END, l))
+		return -EFAULT;
+	if (gpa_write(vm, l->boot_params_gpa, &zero_page, sizeof(zero_page)) ||
+	    gpa_write(vm, l->cmdline_gpa, cmdline, l->cmdline_len + 1) ||
+	    gpa_write(vm, l->kernel_gpa, (const char *)img->kernel + k->pm_offset, k->pm_size))
+		return -EFAULT;
+	if (img->initrd_size && gpa_write(vm, l->initrd_gpa, img->initrd, img->initrd_size))
+		return -EFAULT;
+	return 0;
+}
+
+int linux_vm_load(struct vm *vm, const struct vm_images *img, const char *cmdline)
+{
+	struct linux_layout *l = &layouts[vm->id];
+	struct bzimage_info k;
+	char why[160];
+	int n;
+
+	if (bzimage_parse(img->kernel, img->kernel_size, &k, why, sizeof(why)))
+		return refuse(vm, "kernel", why);
+	if (linux_plan(&k, gmem_size(vm), img->initrd_size, strlen(cmdline), l, why, sizeof(why)))
+		return refuse(vm, "memory", why);
+	n = build_e820(vm);
+	if (n < 0)
+		return refuse(vm, "memory", "its RAM map does not fit an e820 table");
+	if (linux_fill_boot_params(&zero_page, img->kernel, &k, l, e820_map, (unsigned)n))
+		return refuse(vm, "kernel", "the zero page could not be filled");
+	if (copy_in(vm, l, img, &k, cmdline))
+		return refuse(vm, "memory", "the boot images do not fit in guest RAM");
+	kprintf("linux: vm '%s': kernel %s, protocol %u.%02u, at 0x%llx, initrd %zu bytes at 0x%llx\n", vm->name,
+		k.kernel_version[0] ? k.kernel_version : "(no version string)", k.version >> 8, k.version & 0xff,
+		(unsigned long long)l->kernel_gpa, img->initrd_size, (unsigned long long)l->initrd_gpa);
+	return 0;
+}
+
+void linux_vm_start_vcpu(struct vcpu *vcpu)
+{
+	const struct linux_layout *l = &layouts[vcpu->vm->id];
+	struct long_mode_start s = {
+		.entry = l->entry, .stack_top = l->stack_top, .cr3 = l->cr3,
+		.gdt_base = l->gdt_gpa, .gdt_limit = l->gdt_limit,
+		.cs = l->cs, .ds = l->ds, .tr = l->tr,
+		.tss_base = l->tss_gpa, .tss_limit = l->tss_limit,
+		.rdi = 0, .rsi = l->boot_params_gpa,
+	};
+
+	loader_start_long_mode(vcpu, &s);
+}
