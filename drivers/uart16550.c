@@ -13,6 +13,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_IDLE 0x40
 #define LCR_DLAB 0x80
@@ -44,6 +45,13 @@ void uart_write(const char *text, size_t len)
 			uart_putc('\r');
 		uart_putc(text[i]);
 	}
+}
+
+int uart_read_byte(void)
+{
+	if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(COM1 + UART_DATA);
 }
 
 void uart_drain(void)

@@ -2,7 +2,38 @@
 /* Console front end: formats messages and hands them to the installed sink. */
 #include "kernel/console.h"
 
+#include <string.h>
+
 static console_sink_fn console_sink;
+static const void *midline_owner; /* the source that left the console in the middle of a line */
+
+static void break_open_line(void)
+{
+	if (midline_owner && console_sink)
+		console_sink("\n", 1);
+	midline_owner = NULL;
+}
+
+void console_write_partial(const void *owner, const char *prefix, const char *text, size_t len)
+{
+	if (midline_owner != owner) {
+		break_open_line();
+		console_write(prefix, strlen(prefix));
+	}
+	console_write(text, len);
+	midline_owner = owner;
+}
+
+void console_finish_line(const void *owner, const char *prefix, const char *text, size_t len)
+{
+	if (midline_owner != owner) {
+		break_open_line();
+		console_write(prefix, strlen(prefix));
+	}
+	console_write(text, len);
+	console_write("\n", 1);
+	midline_owner = NULL;
+}
 
 void console_set_sink(console_sink_fn sink)
 {
@@ -22,6 +53,7 @@ void kvprintf(const char *fmt, va_list ap)
 
 	if (n > (int)sizeof(line) - 1)
 		n = sizeof(line) - 1;
+	break_open_line();
 	console_write(line, (size_t)n);
 }
 

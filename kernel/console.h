@@ -22,4 +22,10 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 /* Writes raw bytes to the sink. */
 void console_write(const char *text, size_t len);
 
+/* Lines from several sources share one console. A source may leave a line unfinished (a shell
+ * prompt): console_write_partial prints its prefix once and the text; any other output first ends
+ * that line; console_finish_line ends it (or prints a whole prefixed line when nothing is open). */
+void console_write_partial(const void *owner, const char *prefix, const char *text, size_t len);
+void console_finish_line(const void *owner, const char *prefix, const char *text, size_t len);
+
 #endif

@@ -12,6 +12,7 @@
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/exit.h"
+#include "kernel/console_input.h"
 #include "kernel/mem.h"
 #include "kernel/virq.h"
 #include "kernel/vmm.h"
@@ -101,11 +102,13 @@ static uint64_t wake_if_due(struct vcpu *v, uint64_t now, uint64_t timer_next)
 	return earliest(v->wake_at_ns, v->halted_with_irqs ? timer_next : 0);
 }
 
-/* Runs device timers of VMs with halted vCPUs and wakes those whose time or interrupt has come;
- * returns the earliest event still ahead (0 = none). */
+#define INPUT_POLL_NS 20000000ull /* typed characters reach an idle guest within 20 ms */
+
+/* Runs device timers of VMs with halted vCPUs and wakes those whose time or interrupt has come
+ * (host console input included); returns the earliest event still ahead (0 = none). */
 static uint64_t wake_sleepers(uint64_t now)
 {
-	uint64_t next = 0;
+	uint64_t next = console_input_poll() ? now + INPUT_POLL_NS : 0;
 
 	for (unsigned i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_list[i];

@@ -7,6 +7,7 @@
 
 #include "drivers/vdevices.h"
 #include "kernel/console.h"
+#include "kernel/console_input.h"
 #include "kernel/errno.h"
 #include "kernel/gmem.h"
 #include "drivers/vpc.h"
@@ -21,11 +22,25 @@ struct vm *vm_list[VM_MAX];
 unsigned vm_count;
 static struct vm vm_storage[VM_MAX];
 
+static const char *console_prefix(const struct vm *vm)
+{
+	static char prefix[CONFIG_NAME_MAX + 4];
+
+	fmt_snprintf(prefix, sizeof(prefix), "[%s] ", vm->name);
+	return prefix;
+}
+
 void vm_console_flush(struct vm *vm)
+{
+	console_finish_line(vm, console_prefix(vm), vm->console_line, vm->console_len);
+	vm->console_len = 0;
+}
+
+void vm_console_flush_partial(struct vm *vm)
 {
 	if (!vm->console_len)
 		return;
-	kprintf("[%s] %.*s\n", vm->name, (int)vm->console_len, vm->console_line);
+	console_write_partial(vm, console_prefix(vm), vm->console_line, vm->console_len);
 	vm->console_len = 0;
 }
 
@@ -34,10 +49,7 @@ void vm_console_putc(struct vm *vm, char c)
 	if (c == '\r')
 		return;
 	if (c == '\n') {
-		if (vm->console_len)
-			vm_console_flush(vm);
-		else
-			kprintf("[%s]\n", vm->name);
+		vm_console_flush(vm);
 		return;
 	}
 	/* Control bytes could fake hypervisor output or drive the operator's terminal: shown as '?'. */
@@ -53,7 +65,8 @@ static void vm_end(struct vm *vm, enum vm_state state)
 	if (!vm_is_running(vm))
 		return;
 	vm->state = state;
-	vm_console_flush(vm);
+	if (vm->console_len)
+		vm_console_flush(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		sched_kill(&vm->vcpus[i]->se);
 }
@@ -201,5 +214,7 @@ struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img)
 		return NULL;
 	}
 	vm_list[vm_count++] = vm;
+	if (vm->pc)
+		console_input_offer(vm);
 	return vm;
 }

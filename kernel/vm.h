@@ -136,6 +136,8 @@ const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port);
 /* Guest console: collects bytes into lines printed as "[name] line". */
 void vm_console_putc(struct vm *vm, char c);
 void vm_console_flush(struct vm *vm);
+/* Prints an unfinished line (a prompt) without ending it; later output of the VM continues it. */
+void vm_console_flush_partial(struct vm *vm);
 
 /* Every VM created so far. */
 extern struct vm *vm_list[VM_MAX];

@@ -27,7 +27,7 @@ PROG="run-qemu"
 QEMU=${QEMU:-qemu-system-x86_64}
 OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
-DEFAULT_SEARCH=("$ROOT/build/guests")
+DEFAULT_SEARCH=("$ROOT/build/guests" "$ROOT/build/linux")
 
 config="" test_mode=0 timeout_s="" log="" accel=tcg icount=0 smp=2 mem=1024 allow_missing=0
 efi="$ROOT/build/basalt.efi" extra_cmdline="" keep=0

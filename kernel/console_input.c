@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Host console input: polled from COM1 on timer ticks and in idle, delivered to one VM's UART. */
+#include "kernel/console_input.h"
+
+#include "drivers/uart16550.h"
+#include "drivers/vpc.h"
+#include "kernel/console.h"
+#include "kernel/vm.h"
+
+static struct vm *owner;
+static int held = -1; /* a byte the owner's FIFO had no room for yet */
+
+void console_input_offer(struct vm *vm)
+{
+	if (owner && vm_is_running(owner))
+		return;
+	owner = vm;
+	kprintf("basalt: host console input goes to vm '%s'\n", vm->name);
+}
+
+bool console_input_poll(void)
+{
+	if (!owner || !vm_is_running(owner) || !owner->pc)
+		return false;
+	vm_console_flush_partial(owner); /* show a prompt that waits for input */
+	for (;;) {
+		int byte = held >= 0 ? held : uart_read_byte();
+
+		if (byte < 0)
+			return true;
+		held = vpc_uart_input(owner->pc, (uint8_t)byte) < 0 ? byte : -1;
+		if (held >= 0)
+			return true;
+	}
+}

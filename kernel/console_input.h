@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Keyboard input from the host serial console, forwarded to the VM that owns the console. */
+#ifndef BASALT_CONSOLE_INPUT_H
+#define BASALT_CONSOLE_INPUT_H
+
+#include <stdbool.h>
+
+struct vm;
+
+/* Makes vm the receiver of host console input if no running VM has it yet. */
+void console_input_offer(struct vm *vm);
+/* Moves typed bytes from the host UART to the owner's UART; true when an owner exists. */
+bool console_input_poll(void);
+
+#endif
