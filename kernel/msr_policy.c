@@ -86,7 +86,7 @@ static bool msr_emulate(struct vcpu *vcpu, const struct msr_rule *rule, bool wri
 		return false;
 	if (rule->kind == MSR_ZERO || rule->kind == MSR_TSC) {
 		if (!write)
-			*value = rule->kind == MSR_TSC ? rdtsc() : 0;
+			*value = rule->kind == MSR_TSC ? rdtsc() + vmm_get_reg(vcpu, VM_REG_TSC_OFFSET) : 0;
 		return true;
 	}
 	if (!write) {

@@ -52,6 +52,8 @@ int vcpu_create(struct vm *vm, unsigned id)
 	rc = vmm->vcpu_create(v);
 	if (rc)
 		return rc;
+	/* Every VM's TSC starts near 0 when it is created, as after a reset. */
+	vmm_set_reg(v, VM_REG_TSC_OFFSET, vm->tsc_offset);
 	sched_entity_init(&v->se, vm->cfg->shares, 0);
 	/* Secondary vCPUs wait for a start-up IPI, which needs the virtual LAPIC (a later step). */
 	if (id == 0)

@@ -10,6 +10,7 @@
 #include "kernel/console_input.h"
 #include "kernel/errno.h"
 #include "kernel/gmem.h"
+#include "arch/x86/cpu.h"
 #include "drivers/vpc.h"
 #include "kernel/linux_vm.h"
 #include "kernel/loader.h"
@@ -206,6 +207,7 @@ struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img)
 	memset(vm, 0, sizeof(*vm));
 	vm->id = vm_count;
 	vm->cfg = cfg;
+	vm->tsc_offset = (uint64_t)0 - rdtsc();
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
 	rc = vm_build(vm, img);
 	if (rc) {

@@ -79,6 +79,7 @@ struct vm {
 	char name[CONFIG_NAME_MAX];
 	const struct vm_config *cfg;
 	enum vm_state state;
+	uint64_t tsc_offset; /* guest TSC = host TSC + this */
 	uint64_t exit_status;
 	char end_reason[160];
 

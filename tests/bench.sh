@@ -16,7 +16,43 @@ CONFIG="$H_ROOT/tests/configs/bench.dts"
 OUT="$H_ROOT/build/bench.txt"
 LOG_DIR="$H_ROOT/build/test-logs"
 TIMEOUT=${BENCH_TIMEOUT:-900}
-REQUIRED=(cpuid_exit_round_trip io_exit_round_trip memory_loop_baseline image_size hypervisor_memory)
+REQUIRED=(cpuid_exit_round_trip io_exit_round_trip memory_loop_baseline image_size hypervisor_memory
+	linux_boot_basalt linux_boot_bare linux_boot_ratio)
+LINUX_CONFIG="$H_ROOT/tests/configs/linux-bench.dts"
+LINUX_DIR="$H_ROOT/build/linux"
+LINUX_CMDLINE="console=ttyS0 reboot=pci"
+
+# linux_basalt: Debian's kernel in a Basalt VM under icount. Its /init prints tsc=N at the marker,
+# and every VM's TSC starts at 0 when it is created: N = instructions from VM creation to /init.
+# Also one exits_<reason> line per exit reason of that VM (from the hypervisor's final report).
+linux_basalt() {
+	local st=0
+	h_run_qemu "$LOG_DIR/bench-linux.raw.log" "$LOG_DIR/bench-linux.runner.log" --config "$LINUX_CONFIG" \
+		--search "$LINUX_DIR" --icount --smp 1 --timeout "$TIMEOUT" || st=$?
+	h_clean_log "$LOG_DIR/bench-linux.raw.log" "$LOG_DIR/bench-linux.log"
+	[ "$st" = 0 ] || echo "bench: Linux under Basalt ended with $(h_status_name "$st")" >&2
+	sed -n 's/^\[debian\] tsc=\([0-9]\{1,\}\).*/linux_boot_basalt \1 instructions/p' "$LOG_DIR/bench-linux.log" | head -n 1
+	sed -n "s/^basalt: vm 'debian' exits: \([^;]*\);.*/\1/p" "$LOG_DIR/bench-linux.log" | tr ' ' '\n' |
+		sed -n 's/^\([a-z_]\{1,\}\)=\([0-9]\{1,\}\)$/exits_\1 \2 exits/p'
+}
+
+# linux_bare: the same kernel and initramfs booted directly by QEMU (SeaBIOS, -kernel), where the
+# TSC starts at 0 at power-on: the instructions a machine without Basalt needs to reach /init.
+linux_bare() {
+	local log="$LOG_DIR/bench-linux-bare.log"
+	: >"$log"
+	timeout -s INT -k 10 "$TIMEOUT" qemu-system-x86_64 -machine q35 -cpu qemu64 -m 256 -smp 1 \
+		-icount shift=0,sleep=off -kernel "$LINUX_DIR/vmlinuz" -initrd "$LINUX_DIR/initrd-bench.cpio.gz" \
+		-append "$LINUX_CMDLINE" -display none -serial "file:$log" -monitor none -no-reboot -net none \
+		</dev/null >/dev/null 2>&1 || true
+	sed -n 's/^tsc=\([0-9]\{1,\}\).*/linux_boot_bare \1 instructions/p' "$log" | tr -d '\r' | head -n 1
+}
+
+# linux_ratio FILE: linux_boot_basalt / linux_boot_bare, to three decimals.
+linux_ratio() {
+	awk '$1 == "linux_boot_basalt" { a = $2 } $1 == "linux_boot_bare" { b = $2 }
+		END { if (a > 0 && b > 0) printf "linux_boot_ratio %.3f ratio\n", a / b }' "$1"
+}
 
 die() {
 	echo "bench: error: $*" >&2
@@ -56,6 +92,11 @@ main() {
 	echo "bench: run took $((SECONDS - t0)) s: $(h_status_name "$st")"
 
 	collect "$LOG_DIR/bench.log" >"$OUT.tmp"
+	echo "bench: booting Debian's kernel under Basalt and bare, both with -icount (a few minutes)"
+	"$H_ROOT/tools/build-linux-guest.sh" >/dev/null
+	linux_basalt >>"$OUT.tmp"
+	linux_bare >>"$OUT.tmp"
+	linux_ratio "$OUT.tmp" >>"$OUT.tmp"
 	mv -f "$OUT.tmp" "$OUT"
 	for name in "${REQUIRED[@]}"; do
 		grep -q "^$name " "$OUT" || missing+=("$name")

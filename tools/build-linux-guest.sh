@@ -41,6 +41,7 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+root_dir=$(cd "$(dirname "$0")/.." && pwd)
 
 # ---- kernel ------------------------------------------------------------------------------------
 
@@ -115,6 +116,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo BASALT-LINUX-INIT-MARKER
+/bin/tsc
 echo "kernel: $(uname -r)"
 EOF
 }
@@ -127,6 +129,16 @@ cat /proc/cpuinfo
 grep -qw hypervisor /proc/cpuinfo && echo BASALT-LINUX-HYPERVISOR-FLAG
 free
 echo BASALT-LINUX-DONE
+reboot -f
+EOF
+}
+
+# make bench: the marker and the instruction count, then the end of the VM at once.
+init_bench() {
+	cat <<'EOF'
+#!/bin/sh
+echo BASALT-LINUX-INIT-MARKER
+/bin/tsc
 reboot -f
 EOF
 }
@@ -148,6 +160,7 @@ build_initrd() {
 	root=$(mktemp -d "$out/root.XXXXXX")
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root}
 	cp "$busybox" "$root/bin/busybox"
+	cp "$out/tsc" "$root/bin/tsc"
 	for applet in $("$busybox" --list); do
 		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 	done
@@ -165,13 +178,15 @@ build_initrd() {
 
 # ---- main --------------------------------------------------------------------------------------
 
-outputs=("$out/vmlinuz" "$out/kernel.version" "$out/initrd.cpio.gz" "$out/initrd-shell.cpio.gz")
+outputs=("$out/vmlinuz" "$out/kernel.version" "$out/initrd.cpio.gz" "$out/initrd-shell.cpio.gz"
+	"$out/initrd-bench.cpio.gz")
 cached=1
 for f in "${outputs[@]}"; do
 	[ -s "$f" ] || cached=0
 done
 # A changed script means changed init scripts: rebuild the (cheap) initrds, never the kernel.
 [ "$cached" = 1 ] && { [ "$out/initrd.cpio.gz" -nt "$script" ] || cached=0; }
+[ "$cached" = 1 ] && { [ "$out/initrd.cpio.gz" -nt "$root_dir/tools/linux-guest/tsc.c" ] || cached=0; }
 if [ "$force" = 0 ] && [ "$cached" = 1 ]; then
 	read -r pkg ver kver <"$out/kernel.version"
 	say "cached: $out/vmlinuz ($pkg $ver, kernel $kver), initrd.cpio.gz, initrd-shell.cpio.gz"
@@ -188,10 +203,14 @@ say "kernel version: $kver (package $pkg $ver), $(stat -c %s "$out/vmlinuz") byt
 
 busybox=$(find_busybox)
 say "busybox: $busybox ($("$busybox" | head -1 | cut -d' ' -f1-2))"
+# Our own tiny TSC printer (tools/linux-guest/tsc.c): static, no C library.
+gcc -static -nostdlib -O2 -fno-pie -no-pie -fno-stack-protector -o "$out/tsc" "$root_dir/tools/linux-guest/tsc.c"
 say "building initrd.cpio.gz (test: prints the markers, powers off)"
 build_initrd "$out/initrd.cpio.gz.new" init_test "$busybox"
 say "building initrd-shell.cpio.gz (interactive shell)"
 build_initrd "$out/initrd-shell.cpio.gz" init_shell "$busybox"
+say "building initrd-bench.cpio.gz (marker and instruction count, then reset)"
+build_initrd "$out/initrd-bench.cpio.gz" init_bench "$busybox"
 # Written last: its timestamp is what the cache check compares with the script.
 mv "$out/initrd.cpio.gz.new" "$out/initrd.cpio.gz"
 say "done: $out/vmlinuz $(stat -c %s "$out/initrd.cpio.gz")-byte initrd.cpio.gz" \

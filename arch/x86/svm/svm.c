@@ -251,6 +251,7 @@ static uint64_t *reg_field(struct vmcb *vmcb, enum vm_reg reg, uint32_t *clean_b
 	case VM_REG_CR2: *clean_bit = VMCB_CLEAN_CR2; return &s->cr2;
 	case VM_REG_PAT: *clean_bit = VMCB_CLEAN_NP; return &s->g_pat;
 	case VM_REG_DR7: *clean_bit = VMCB_CLEAN_DRX; return &s->dr7;
+	case VM_REG_TSC_OFFSET: *clean_bit = VMCB_CLEAN_INTERCEPTS; return &vmcb->control.tsc_offset;
 	/* VMLOAD state: reloaded before every VMRUN, so no clean bit covers it. */
 	case VM_REG_FS_BASE: return &s->fs.base;
 	case VM_REG_GS_BASE: return &s->gs.base;

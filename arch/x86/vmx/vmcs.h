@@ -122,6 +122,7 @@
 #define PIN_VIRTUAL_NMI (1u << 5)
 /* Primary processor-based controls */
 #define PROC_INTERRUPT_WINDOW (1u << 2)
+#define PROC_TSC_OFFSETTING (1u << 3)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_MWAIT_EXITING (1u << 10)
 #define PROC_CR3_LOAD_EXITING (1u << 15)

@@ -30,7 +30,8 @@ int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out, 
 	struct control_word words[] = {
 		{ "pin-based", caps->pin, 0, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &out->pin },
 		{ "processor-based", caps->proc, PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
-		  PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS, &out->proc },
+		  PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS |
+			  PROC_TSC_OFFSETTING, &out->proc },
 		{ "secondary processor-based", caps->proc2,
 		  PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_RDTSCP | PROC2_WBINVD_EXITING,
 		  PROC2_ENABLE_EPT, &out->proc2 },

@@ -118,6 +118,7 @@ static uint64_t *msr_area_slot(struct vmx_vcpu *vv, enum vm_reg reg)
 static uint64_t reg_field(enum vm_reg reg)
 {
 	switch (reg) {
+	case VM_REG_TSC_OFFSET: return VMCS_TSC_OFFSET;
 	case VM_REG_FS_BASE: return VMCS_GUEST_FS_BASE;
 	case VM_REG_GS_BASE: return VMCS_GUEST_GS_BASE;
 	case VM_REG_SYSENTER_CS: return VMCS_GUEST_SYSENTER_CS;
