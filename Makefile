@@ -135,6 +135,7 @@ test:
 	@tools/deps.sh test
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory test-vmx
 
 bench:
 	@tools/deps.sh bench
@@ -142,6 +143,7 @@ bench:
 	tests/bench.sh
 
 include $(wildcard tests/fuzz/*.mk)
+include tests/bochs/bochs.mk
 
 clean:
 	rm -rf $(BUILD)

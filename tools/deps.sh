@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, or says exactly how to.
-# Usage: tools/deps.sh build|test|run|bench|fuzz
+# Usage: tools/deps.sh build|test|run|bench|fuzz|vmx
 set -euo pipefail
 
 common=(gcc make binutils gnu-efi libfdt-dev device-tree-compiler mtools dosfstools)
 case "${1:-build}" in
 build) pkgs=("${common[@]}") ;;
 run | bench) pkgs=("${common[@]}" qemu-system-x86 ovmf cpio busybox-static) ;;
-test) pkgs=("${common[@]}" qemu-system-x86 ovmf libcmocka-dev clang libclang-rt-14-dev bochs bochsbios vgabios cpio busybox-static) ;;
+test) pkgs=("${common[@]}" qemu-system-x86 ovmf libcmocka-dev clang libclang-rt-14-dev bochs bochs-term vgabios cpio busybox-static) ;;
 fuzz) pkgs=("${common[@]}" clang libclang-rt-14-dev) ;;
+vmx) pkgs=("${common[@]}" bochs bochs-term vgabios ovmf cpio busybox-static) ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 

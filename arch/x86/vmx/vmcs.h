@@ -73,6 +73,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_ACTIVITY 0x4826
 #define VMCS_GUEST_SYSENTER_CS 0x482a
+#define VMCS_PREEMPTION_TIMER 0x482e
 /* 32-bit host state */
 #define VMCS_HOST_SYSENTER_CS 0x4c00
 
@@ -120,6 +121,7 @@
 #define PIN_EXTERNAL_INTERRUPT (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMI (1u << 5)
+#define PIN_PREEMPTION_TIMER (1u << 6)
 /* Primary processor-based controls */
 #define PROC_INTERRUPT_WINDOW (1u << 2)
 #define PROC_TSC_OFFSETTING (1u << 3)

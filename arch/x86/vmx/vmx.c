@@ -21,6 +21,7 @@
 #define MSR_VMX_PROCBASED 0x482u
 #define MSR_VMX_EXIT 0x483u
 #define MSR_VMX_ENTRY 0x484u
+#define MSR_VMX_MISC 0x485u
 #define MSR_VMX_CR0_FIXED0 0x486u
 #define MSR_VMX_CR0_FIXED1 0x487u
 #define MSR_VMX_CR4_FIXED0 0x488u
@@ -50,9 +51,11 @@ static void read_caps(struct vmx_caps *c)
 	c->cr0_fixed1 = rdmsr(MSR_VMX_CR0_FIXED1);
 	c->cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
 	c->cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
-	/* Secondary controls and EPT capabilities exist only when the primary word allows them. */
+	c->misc = rdmsr(MSR_VMX_MISC);
+	/* Secondary controls exist only when the primary word allows them, and the EPT/VPID
+	 * capability MSR only when EPT or VPID can be enabled (reading it otherwise is #GP). */
 	c->proc2 = (c->proc >> 32) & PROC_SECONDARY_CONTROLS ? rdmsr(MSR_VMX_PROCBASED2) : 0;
-	c->ept_vpid = c->proc2 ? rdmsr(MSR_VMX_EPT_VPID_CAP) : 0;
+	c->ept_vpid = (c->proc2 >> 32) & (PROC2_ENABLE_EPT | PROC2_ENABLE_VPID) ? rdmsr(MSR_VMX_EPT_VPID_CAP) : 0;
 }
 
 static int check_ept(const struct vmx_caps *c)

@@ -28,7 +28,9 @@ struct control_word {
 int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out, char *why, size_t why_len)
 {
 	struct control_word words[] = {
-		{ "pin-based", caps->pin, 0, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &out->pin },
+		/* The preemption timer is a backstop for CPUs (and emulators) that do not exit for a host
+		 * interrupt while the guest has interrupts disabled. */
+		{ "pin-based", caps->pin, PIN_PREEMPTION_TIMER, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &out->pin },
 		{ "processor-based", caps->proc, PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
 		  PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS |
 			  PROC_TSC_OFFSETTING, &out->proc },

@@ -25,6 +25,7 @@
 /* The capability MSR values, already the TRUE_* variants when IA32_VMX_BASIC offers them. */
 struct vmx_caps {
 	uint64_t basic;
+	uint64_t misc; /* IA32_VMX_MISC: bits 4:0 = TSC shift of the preemption timer */
 	uint64_t pin, proc, proc2, exit, entry;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_vpid;

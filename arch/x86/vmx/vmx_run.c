@@ -67,7 +67,8 @@ static bool enter_once(struct vcpu *vcpu, struct vmx_vcpu *vv, struct vmx_exit_i
 	vv->cr2 = read_cr2();
 	vv->launched = true;
 	info->reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-	if ((info->reason & 0xffff) == VMX_EXIT_EXTERNAL_INTERRUPT)
+	if ((info->reason & 0xffff) == VMX_EXIT_EXTERNAL_INTERRUPT ||
+	    (info->reason & 0xffff) == VMX_EXIT_PREEMPTION_TIMER)
 		take_host_interrupt();
 	info->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
 	info->qualification = vmread(VMCS_EXIT_QUALIFICATION);

@@ -11,6 +11,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/vmx/vmx_insn.h"
+#include "kernel/clock.h"
 #include "kernel/errno.h"
 #include "kernel/mem.h"
 
@@ -128,9 +129,22 @@ static void write_host_state(void)
 	vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_point);
 }
 
+#define PREEMPTION_PERIOD_US 1000 /* with the timer on, the guest exits at least this often */
+
+/* The preemption timer counts the TSC shifted right by IA32_VMX_MISC[4:0]; it restarts from this
+ * value at every entry because its value is not saved on exit. */
+static uint32_t preemption_timer_value(void)
+{
+	uint64_t ticks = clock_tsc_hz() / 1000000 * PREEMPTION_PERIOD_US >> (vmx_caps.misc & 0x1f);
+
+	return ticks > 0xffffffffu ? 0xffffffffu : ticks ? (uint32_t)ticks : 1;
+}
+
 static void write_controls(struct vmx_vcpu *vv, uint64_t eptp)
 {
 	vmwrite(VMCS_PIN_CONTROLS, vmx_controls.pin);
+	if (vmx_controls.pin & PIN_PREEMPTION_TIMER)
+		vmwrite(VMCS_PREEMPTION_TIMER, preemption_timer_value());
 	vv->proc_controls = vmx_controls.proc;
 	vmwrite(VMCS_PROC_CONTROLS, vv->proc_controls);
 	vmwrite(VMCS_PROC_CONTROLS2, vmx_controls.proc2);
