@@ -8,6 +8,7 @@
  * as 8086 whatever it says), buffered mode, special fully nested mode (ICW4 SFNM is ignored: slave
  * requests wait while the master has IR2 in service), and ICW1 LTIM (the PIIX ignores it too: the ELCR
  * decides edge/level per line). ICW3 is stored but the wiring is fixed: slave INT -> master IR2. */
+#include "drivers/vio_bytes.h"
 #include "drivers/vpic.h"
 #include "kernel/errno.h"
 
@@ -316,28 +317,13 @@ static int pic_byte(struct vpic *p, uint16_t port, bool in, uint8_t *v)
 	}
 }
 
+static int pic_byte_cycle(void *dev, uint16_t port, bool in, uint8_t *b, void *arg)
+{
+	(void)arg;
+	return pic_byte(dev, port, in, b);
+}
+
 int vpic_io(struct vpic *p, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
-	uint32_t result = 0;
-	int rc = 0;
-
-	if (size != 1 && size != 2 && size != 4) {
-		if (in)
-			*value = 0xffffffffu;
-		return -EINVAL;
-	}
-	/* A wide access is byte cycles on consecutive ports; bytes outside the PIC float high. */
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b = in ? 0xff : (uint8_t)(*value >> (8 * i));
-		int r = pic_byte(p, (uint16_t)(port + i), in, &b);
-
-		if (r < 0)
-			b = 0xff;
-		if (i == 0)
-			rc = r;
-		result |= (uint32_t)b << (8 * i);
-	}
-	if (in)
-		*value = result;
-	return rc;
+	return vio_split_bytes(p, port, size, in, value, pic_byte_cycle, NULL);
 }

@@ -13,6 +13,7 @@
  *  - counts of 1 in modes 2 and 3 (illegal per datasheet) behave as 2;
  *  - in modes 1 and 5 a count written during a one-shot is used from the next trigger only, as specified,
  *    but is also what the current one-shot reads back. */
+#include "drivers/vio_bytes.h"
 #include "drivers/vpit.h"
 #include "kernel/errno.h"
 
@@ -406,28 +407,14 @@ static int pit_byte(struct vpit *p, uint16_t port, bool in, uint8_t *v, uint64_t
 	return 0;
 }
 
+static int pit_byte_cycle(void *dev, uint16_t port, bool in, uint8_t *b, void *arg)
+{
+	return pit_byte(dev, port, in, b, *(const uint64_t *)arg);
+}
+
 int vpit_io(struct vpit *p, uint16_t port, uint8_t size, bool in, uint32_t *value, uint64_t now_ns)
 {
 	uint64_t tick = ns_to_tick(now_ns);
-	uint32_t result = 0;
-	int rc = 0;
 
-	if (size != 1 && size != 2 && size != 4) {
-		if (in)
-			*value = 0xffffffffu;
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < size; i++) {
-		uint8_t b = in ? 0xff : (uint8_t)(*value >> (8 * i));
-		int r = pit_byte(p, (uint16_t)(port + i), in, &b, tick);
-
-		if (r < 0)
-			b = 0xff;
-		if (i == 0)
-			rc = r;
-		result |= (uint32_t)b << (8 * i);
-	}
-	if (in)
-		*value = result;
-	return rc;
+	return vio_split_bytes(p, port, size, in, value, pit_byte_cycle, &tick);
 }

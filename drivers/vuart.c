@@ -11,6 +11,7 @@
  * framing, break) never happen on a virtual line. The DMA mode bit is stored and has no effect. */
 #include <string.h>
 
+#include "drivers/vio_bytes.h"
 #include "drivers/vuart.h"
 #include "kernel/errno.h"
 
@@ -313,31 +314,22 @@ static uint8_t read_reg(struct vuart *u, unsigned reg)
 	}
 }
 
+static int uart_byte_cycle(void *dev, uint16_t reg, bool in, uint8_t *b, void *arg)
+{
+	(void)arg;
+	if (reg >= VUART_PORTS)
+		return -ENODEV;
+	if (in)
+		*b = read_reg(dev, reg);
+	else
+		write_reg(dev, reg, *b);
+	return 0;
+}
+
 int vuart_io(struct vuart *u, uint16_t port_offset, uint8_t size, bool in, uint32_t *value)
 {
-	uint32_t result = 0;
-	int rc = 0;
+	int rc = vio_split_bytes(u, port_offset, size, in, value, uart_byte_cycle, NULL);
 
-	if (size != 1 && size != 2 && size != 4) {
-		if (in)
-			*value = 0xffffffffu;
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < size; i++) {
-		unsigned reg = port_offset + i;
-		uint8_t b = 0xff;
-
-		if (reg >= VUART_PORTS) {
-			rc = i == 0 ? -ENODEV : rc;
-		} else if (in) {
-			b = read_reg(u, reg);
-		} else {
-			write_reg(u, reg, (uint8_t)(*value >> (8 * i)));
-		}
-		result |= (uint32_t)b << (8 * i);
-	}
-	if (in)
-		*value = result;
 	update_irq(u);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86/guest_gprs.h"
 #include "kernel/config.h"
 #include "kernel/nested_pt.h"
 #include "kernel/vm_exit.h"
@@ -26,8 +27,11 @@ struct guest_gprs {
 	uint64_t r[GPR_COUNT]; /* r[GPR_RSP] is unused: RSP lives in the VMCB/VMCS */
 };
 _Static_assert(sizeof(struct guest_gprs) == 128, "entry assembly indexes 16 registers");
-_Static_assert(GPR_RCX * 8 == 8 && GPR_RDI * 8 == 56 && GPR_R8 * 8 == 64 && GPR_R15 * 8 == 120,
-	       "offsets G_* in arch/x86/svm/svm_entry.S");
+_Static_assert(G_RAX == GPR_RAX * 8 && G_RCX == GPR_RCX * 8 && G_RDX == GPR_RDX * 8 && G_RBX == GPR_RBX * 8 &&
+		       G_RBP == GPR_RBP * 8 && G_RSI == GPR_RSI * 8 && G_RDI == GPR_RDI * 8 && G_R8 == GPR_R8 * 8 &&
+		       G_R9 == GPR_R9 * 8 && G_R10 == GPR_R10 * 8 && G_R11 == GPR_R11 * 8 && G_R12 == GPR_R12 * 8 &&
+		       G_R13 == GPR_R13 * 8 && G_R14 == GPR_R14 * 8 && G_R15 == GPR_R15 * 8,
+	       "the entry assembly's offsets (arch/x86/guest_gprs.h) match struct guest_gprs");
 
 /* One range of guest RAM backed by contiguous host memory. */
 struct gmem_region {

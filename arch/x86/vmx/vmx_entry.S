@@ -1,22 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* VM entry and exit for VT-x: guest GPRs in, VMLAUNCH/VMRESUME, guest GPRs out at the host RIP. */
 
-/* Offsets into struct guest_gprs (x86 register numbering, 8 bytes each; checked in kernel/vm.h). */
-#define G_RAX 0
-#define G_RCX 8
-#define G_RDX 16
-#define G_RBX 24
-#define G_RBP 40
-#define G_RSI 48
-#define G_RDI 56
-#define G_R8 64
-#define G_R9 72
-#define G_R10 80
-#define G_R11 88
-#define G_R12 96
-#define G_R13 104
-#define G_R14 112
-#define G_R15 120
+#include "arch/x86/guest_gprs.h"
+
 #define VMCS_HOST_RSP 0x6c14
 
 	.text
@@ -37,19 +23,7 @@ vmx_enter_guest:
 	test %esi, %esi         /* flags survive the loads below (mov does not touch them) */
 
 	mov G_RAX(%rdi), %rax
-	mov G_RCX(%rdi), %rcx
-	mov G_RDX(%rdi), %rdx
-	mov G_RBX(%rdi), %rbx
-	mov G_RBP(%rdi), %rbp
-	mov G_RSI(%rdi), %rsi
-	mov G_R8(%rdi), %r8
-	mov G_R9(%rdi), %r9
-	mov G_R10(%rdi), %r10
-	mov G_R11(%rdi), %r11
-	mov G_R12(%rdi), %r12
-	mov G_R13(%rdi), %r13
-	mov G_R14(%rdi), %r14
-	mov G_R15(%rdi), %r15
+	LOAD_GUEST_GPRS %rdi
 	mov G_RDI(%rdi), %rdi
 	jnz 1f
 	vmlaunch
@@ -65,19 +39,7 @@ vmx_exit_point:
 	push %rdi               /* guest RDI; gprs pointer now at 8(%rsp) */
 	mov 8(%rsp), %rdi
 	mov %rax, G_RAX(%rdi)
-	mov %rcx, G_RCX(%rdi)
-	mov %rdx, G_RDX(%rdi)
-	mov %rbx, G_RBX(%rdi)
-	mov %rbp, G_RBP(%rdi)
-	mov %rsi, G_RSI(%rdi)
-	mov %r8, G_R8(%rdi)
-	mov %r9, G_R9(%rdi)
-	mov %r10, G_R10(%rdi)
-	mov %r11, G_R11(%rdi)
-	mov %r12, G_R12(%rdi)
-	mov %r13, G_R13(%rdi)
-	mov %r14, G_R14(%rdi)
-	mov %r15, G_R15(%rdi)
+	SAVE_GUEST_GPRS %rdi
 	popq G_RDI(%rdi)
 	add $8, %rsp            /* drop the gprs pointer */
 	xor %eax, %eax
