@@ -125,7 +125,12 @@ unit: $(UNIT_BINS)
 linux-guest:
 	@tools/build-linux-guest.sh
 
-integration: all linux-guest
+# A single-file image for the embedded-config test: tests/configs/embedded.dts inside .basalt.
+EMBEDDED_TEST_EFI := $(BUILD)/basalt-embedded-test.efi
+$(EMBEDDED_TEST_EFI): $(BUILD)/basalt.so tests/configs/embedded.dts $(GUEST_BINS) tools/embed-config.sh
+	tools/embed-config.sh tests/configs/embedded.dts $@ $(BUILD)/guests
+
+integration: all linux-guest $(EMBEDDED_TEST_EFI)
 	tests/integration.sh
 
 test-linux: all linux-guest

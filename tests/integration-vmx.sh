@@ -99,6 +99,7 @@ vmx_args() {
 		H_ARGS+=(--search "$d")
 	done
 	[ "$E_ALLOW_MISSING" = 0 ] || H_ARGS+=(--allow-missing)
+	h_common_args
 	[ -z "$E_SMP" ] || H_ARGS+=(--smp "$E_SMP")
 	[ -z "$E_MEM" ] || H_ARGS+=(--mem "$E_MEM")
 	[ -z "$E_CMDLINE" ] || H_ARGS+=(--cmdline "$E_CMDLINE")

@@ -4,7 +4,7 @@
 # \basalt\basalt.dtb, every file the config names, and optionally \basalt\cmdline.txt.
 #
 # Usage: tools/mkmedium.sh --config FILE(.dts|.dtb) --out IMG [--search DIR]... [--cmdline "TEXT"]
-#                          [--efi build/basalt.efi] [--allow-missing] [--size MiB] [--quiet]
+#                          [--efi build/basalt.efi] [--allow-missing] [--no-config] [--size MiB] [--quiet]
 #
 # Paths in the config are paths ON THE MEDIUM:
 #   - relative "x/y.bin"             -> \basalt\x\y.bin (relative to the config's own directory on
@@ -26,7 +26,7 @@ FILE_PROPS=(image kernel initrd)
 DEFAULT_SIZE_MIB=64
 
 PROG=mkmedium
-config="" out="" cmdline="" have_cmdline=0 efi="" allow_missing=0 size_mib="" quiet=0
+config="" out="" cmdline="" have_cmdline=0 efi="" allow_missing=0 size_mib="" quiet=0 no_config=0
 search_dirs=()
 tmp=""
 
@@ -51,6 +51,7 @@ parse_args() {
 		--cmdline) cmdline=${2?--cmdline needs text}; have_cmdline=1; shift 2 ;;
 		--efi) efi=${2:?--efi needs a file}; shift 2 ;;
 		--allow-missing) allow_missing=1; shift ;;
+		--no-config) no_config=1; shift ;;
 		--size) size_mib=${2:?--size needs MiB}; shift 2 ;;
 		--quiet | -q) quiet=1; shift ;;
 		-h | --help) usage 0 ;;
@@ -242,7 +243,8 @@ build_image() {
 	mkfs.vfat -F 32 -s 1 -S 512 --invariant -i 42415341 -n BASALT -C "$tmp/medium.img" \
 		$((size_mib * 1024)) >/dev/null
 	mcopy_to "$efi" EFI/BOOT/BOOTX64.EFI
-	mcopy_to "$tmp/basalt.dtb" basalt/basalt.dtb
+	# --no-config: the image carries its config (.basalt section); the medium must not offer another.
+	[ "$no_config" = 1 ] || mcopy_to "$tmp/basalt.dtb" basalt/basalt.dtb
 	if [ "$have_cmdline" = 1 ]; then
 		printf '%s' "$cmdline" >"$tmp/cmdline.txt"
 		mcopy_to "$tmp/cmdline.txt" basalt/cmdline.txt

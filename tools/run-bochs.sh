@@ -74,6 +74,7 @@ parse_args() {
 		--smp) smp=${2:?--smp needs a number}; shift 2 ;;
 		--ips) ips=${2:?--ips needs a number}; shift 2 ;;
 		--allow-missing) allow_missing=1; shift ;;
+		--no-config) no_config=1; shift ;;
 		--efi) efi=${2:?--efi needs a file}; shift 2 ;;
 		--cmdline) extra_cmdline=${2?--cmdline needs text}; shift 2 ;;
 		--keep) keep=1; shift ;;
@@ -182,6 +183,7 @@ prepare_run_dir() {
 	done
 	[ -z "$cmdline" ] || args+=(--cmdline "$cmdline")
 	[ "$allow_missing" = 0 ] || args+=(--allow-missing)
+	[ "${no_config:-0}" = 0 ] || args+=(--no-config)
 	"$ROOT/tools/mkmedium.sh" "${args[@]}" || die "could not build the boot medium"
 	: >"$serial"
 	write_bochsrc >"$run_dir/bochsrc"

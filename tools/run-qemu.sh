@@ -4,7 +4,7 @@
 # build/run/, starts QEMU and, in --test mode, turns the hypervisor's verdict into an exit status.
 #
 # Usage: tools/run-qemu.sh --config FILE [--test] [--timeout SECONDS] [--log FILE] [--accel tcg|kvm]
-#            [--search DIR]... [--icount] [--smp N] [--mem MiB] [--allow-missing] [--efi FILE]
+#            [--search DIR]... [--icount] [--smp N] [--mem MiB] [--allow-missing] [--efi FILE] [--no-config]
 #            [--cmdline "OPTIONS"] [--keep] [-- extra qemu args]
 #
 #   --test       non-interactive; the medium's cmdline.txt says `test`, so the hypervisor ends QEMU
@@ -30,7 +30,7 @@ OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 DEFAULT_SEARCH=("$ROOT/build/guests" "$ROOT/build/linux")
 
 config="" test_mode=0 timeout_s="" log="" accel=tcg icount=0 smp=2 mem=1024 allow_missing=0
-efi="$ROOT/build/basalt.efi" extra_cmdline="" keep=0
+efi="$ROOT/build/basalt.efi" extra_cmdline="" keep=0 no_config=0
 search_dirs=()
 qemu_extra=()
 run_dir=""
@@ -59,6 +59,7 @@ parse_args() {
 		--smp) smp=${2:?--smp needs a number}; shift 2 ;;
 		--mem) mem=${2:?--mem needs MiB}; shift 2 ;;
 		--allow-missing) allow_missing=1; shift ;;
+		--no-config) no_config=1; shift ;;
 		--efi) efi=${2:?--efi needs a file}; shift 2 ;;
 		--cmdline) extra_cmdline=${2?--cmdline needs text}; shift 2 ;;
 		--keep) keep=1; shift ;;
@@ -140,6 +141,7 @@ prepare_run_dir() {
 	done
 	[ -z "$cmdline" ] || args+=(--cmdline "$cmdline")
 	[ "$allow_missing" = 0 ] || args+=(--allow-missing)
+	[ "$no_config" = 0 ] || args+=(--no-config)
 	"$ROOT/tools/mkmedium.sh" "${args[@]}" || die "could not build the boot medium"
 	cp "$OVMF_VARS" "$run_dir/OVMF_VARS.fd"
 	chmod u+w "$run_dir/OVMF_VARS.fd"

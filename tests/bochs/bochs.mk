@@ -11,7 +11,7 @@ BOCHS_TESTS ?=
 test-vmx-deps:
 	@tools/deps.sh vmx
 
-test-vmx: test-vmx-deps all linux-guest
+test-vmx: test-vmx-deps all linux-guest $(EMBEDDED_TEST_EFI)
 	tests/integration-vmx.sh $(BOCHS_TESTS)
 
 bench-vmx: test-vmx-deps all

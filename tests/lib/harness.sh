@@ -16,6 +16,8 @@
 #   expect-count N TEXT              exactly N lines contain TEXT
 #   expect-order A | B | C           lines containing A, B and C appear in this order (" | " separates)
 #   allow-missing                    build the medium although files the config names are missing
+#   efi build/x.efi                  boot this image instead of build/basalt.efi
+#   no-config                        leave \basalt\basalt.dtb off the medium (the image embeds its config)
 #   cmdline OPTIONS                  more hypervisor options for cmdline.txt (after `test`)
 #   smp N / mem MiB / icount         QEMU shape (defaults: 2 CPUs, 1024 MiB, no icount)
 #   qemu-arg ARGS                    more QEMU arguments, split on blanks (repeatable)
@@ -138,7 +140,7 @@ h_kill_tree() {
 # H_ERROR.
 h_parse_expect() {
 	local file=$1 raw line key rest n=0
-	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0
+	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0 E_EFI="" E_NO_CONFIG=0
 	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=()
 	H_ERROR=""
 	[ -r "$file" ] || { H_ERROR="cannot read $file"; return 1; }
@@ -173,6 +175,8 @@ h_parse_directive() {
 	timeout) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="timeout wants seconds, got '$v'"; return 1; }; E_TIMEOUT=$v ;;
 	verdict) h_verdict_status "$v" >/dev/null || { H_ERROR="verdict wants pass, fail or panic, got '$v'"; return 1; }; E_VERDICT=$v ;;
 	allow-missing) E_ALLOW_MISSING=1 ;;
+	no-config) E_NO_CONFIG=1 ;;
+	efi) E_EFI=$v ;;
 	icount) E_ICOUNT=1 ;;
 	smp) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="smp wants a number, got '$v'"; return 1; }; E_SMP=$v ;;
 	mem) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="mem wants MiB, got '$v'"; return 1; }; E_MEM=$v ;;
@@ -205,6 +209,15 @@ h_check_expect() {
 	[ "$positive" -gt 0 ] || { H_ERROR="no 'expect', 'expect-order' or 'expect-count N>0' line: the test could pass vacuously"; return 1; }
 }
 
+# h_common_args: appends the arguments both runners (QEMU and Bochs) take for `efi` and `no-config`.
+h_common_args() {
+	local efi=${E_EFI:-}
+	[ "${E_NO_CONFIG:-0}" = 0 ] || H_ARGS+=(--no-config)
+	[ -z "$efi" ] && return 0
+	[[ "$efi" == /* ]] || efi="$H_ROOT/$efi"
+	H_ARGS+=(--efi "$efi")
+}
+
 # h_expect_args: fills H_ARGS with the run-qemu.sh arguments for the parsed file.
 h_expect_args() {
 	local d
@@ -215,6 +228,8 @@ h_expect_args() {
 		H_ARGS+=(--search "$d")
 	done
 	[ "$E_ALLOW_MISSING" = 0 ] || H_ARGS+=(--allow-missing)
+	h_common_args
+	[ -z "${ACCEL:-}" ] || H_ARGS+=(--accel "$ACCEL")
 	[ "$E_ICOUNT" = 0 ] || H_ARGS+=(--icount)
 	[ -z "$E_SMP" ] || H_ARGS+=(--smp "$E_SMP")
 	[ -z "$E_MEM" ] || H_ARGS+=(--mem "$E_MEM")
