@@ -136,9 +136,13 @@ integration: all linux-guest $(EMBEDDED_TEST_EFI)
 test-linux: all linux-guest
 	tests/integration.sh linux
 
+# make test: unit tests, a short fuzzing pass over every parser of untrusted bytes, then the
+# integration tests on AMD-V (QEMU) and on VT-x (Bochs).
+TEST_FUZZ_SECONDS ?= 10
 test:
 	@tools/deps.sh test
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory test-vmx
 

@@ -137,18 +137,31 @@ enum exit_action exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 	return (fn ? fn : handle_unexpected)(vcpu, exit);
 }
 
+static const struct vcpu_cpuid_entry *cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf)
+{
+	struct vcpu_cpuid_entry *e = &vcpu->cpuid_cache[(leaf ^ (leaf >> 28) ^ subleaf) % VCPU_CPUID_CACHE];
+	struct cpuid_guest g;
+	struct cpuid_result out;
+
+	if (e->valid && e->leaf == leaf && e->subleaf == subleaf)
+		return e;
+	g = (struct cpuid_guest){ .vcpu_id = vcpu->id, .nr_vcpus = vcpu->vm->nr_vcpus,
+				  .hypercall_kind = vmm->hypercall_kind };
+	cpuid_policy_apply(&g, leaf, subleaf, &out);
+	*e = (struct vcpu_cpuid_entry){ .leaf = leaf, .subleaf = subleaf, .valid = true,
+					.regs = { out.eax, out.ebx, out.ecx, out.edx } };
+	return e;
+}
+
 enum exit_action exit_handle_cpuid(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	uint64_t *r = vcpu->gprs.r;
-	struct cpuid_guest g = { .vcpu_id = vcpu->id, .nr_vcpus = vcpu->vm->nr_vcpus,
-				 .hypercall_kind = vmm->hypercall_kind };
-	struct cpuid_result out;
+	const struct vcpu_cpuid_entry *e = cpuid_lookup(vcpu, (uint32_t)r[GPR_RAX], (uint32_t)r[GPR_RCX]);
 
-	cpuid_policy_apply(&g, (uint32_t)r[GPR_RAX], (uint32_t)r[GPR_RCX], &out);
-	r[GPR_RAX] = out.eax;
-	r[GPR_RBX] = out.ebx;
-	r[GPR_RCX] = out.ecx;
-	r[GPR_RDX] = out.edx;
+	r[GPR_RAX] = e->regs[0];
+	r[GPR_RBX] = e->regs[1];
+	r[GPR_RCX] = e->regs[2];
+	r[GPR_RDX] = e->regs[3];
 	vmm_skip(vcpu, exit);
 	return EXIT_RESUME;
 }

@@ -175,7 +175,8 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	pc->resched = false;
 	arm_timer(cpu, v, last);
 	for (;;) {
-		virq_deliver(v);
+		if (v->vm->pc)
+			virq_deliver(v);
 		vmm_run(v, &exit);
 		action = exit_dispatch(v, &exit);
 		if (action != EXIT_RESUME || !vm_is_running(v->vm))

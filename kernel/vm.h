@@ -18,6 +18,7 @@
 #define VM_MAX_PIO 16
 #define VM_CONSOLE_LINE 160
 #define VM_UNCLAIMED_TRACKED 4
+#define VCPU_CPUID_CACHE 8 /* direct-mapped: guests ask the same few leaves in loops */
 
 /* Guest general-purpose registers in x86 encoding order; the entry assembly relies on these offsets. */
 enum gpr { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
@@ -74,6 +75,12 @@ struct vcpu {
 	void *arch;            /* backend state (VMCB / VMCS) */
 	uint64_t wake_at_ns;   /* BASALT_HC_WAKE_AT; 0 = none */
 	bool halted_with_irqs; /* HLT with interrupts enabled: an interrupt wakes it */
+	/* CPUID answers already computed by the policy (which depends only on the vCPU). */
+	struct vcpu_cpuid_entry {
+		uint32_t leaf, subleaf;
+		uint32_t regs[4];
+		bool valid;
+	} cpuid_cache[VCPU_CPUID_CACHE];
 	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image while not running */
 };
 _Static_assert(__builtin_offsetof(struct vcpu, gprs) == 0, "backends pass the vcpu as its gprs");
