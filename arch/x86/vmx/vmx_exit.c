@@ -111,7 +111,7 @@ static void translate_ept(const struct vmx_exit_info *info, struct vm_exit *exit
 	exit->u.npf.gpa = info->gpa;
 	exit->u.npf.write = q & VMX_EPT_WRITE;
 	exit->u.npf.exec = q & VMX_EPT_FETCH;
-	exit->u.npf.read = !exit->u.npf.write && !exit->u.npf.exec;
+	exit->u.npf.read = q & VMX_EPT_READ; /* bit 0: a data read (set with bit 1 for read-modify-write) */
 	exit->u.npf.present = q & VMX_EPT_PRESENT_MASK;
 }
 
