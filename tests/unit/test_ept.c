@@ -33,52 +33,7 @@
 #define E_ADDR_2M 0x000fffffffe00000ull
 #define E_ADDR_1G 0x000fffffc0000000ull
 
-/* ---- page allocator double: every page is tracked so leaks and stray pointers show ---- */
-
-#define MAX_PAGES 8192
-
-static void *live[MAX_PAGES];
-static unsigned nlive;
-static unsigned allocs, frees;
-
-void *pages_alloc(size_t count, uint64_t align)
-{
-	void *p;
-
-	assert_int_equal(count, 1); /* nested tables are single pages */
-	assert_true(nlive < MAX_PAGES);
-	p = aligned_alloc(align, 4096);
-	assert_non_null(p);
-	memset(p, 0, 4096);
-	live[nlive++] = p;
-	allocs++;
-	return p;
-}
-
-void *page_alloc(void)
-{
-	return pages_alloc(1, 4096);
-}
-
-static int live_index(const void *p)
-{
-	for (unsigned i = 0; i < nlive; i++)
-		if (live[i] == p)
-			return (int)i;
-	return -1;
-}
-
-void pages_free(void *p, size_t count)
-{
-	int i = live_index(p);
-
-	assert_int_equal(count, 1);
-	if (i < 0)
-		fail_msg("pages_free(%p): not a live page from page_alloc", p);
-	live[i] = live[--nlive];
-	frees++;
-	free(p);
-}
+#include "tests/unit/page_double.h"
 
 /* ---- fixture -------------------------------------------------------------- */
 
@@ -88,6 +43,7 @@ static int setup(void **state)
 {
 	(void)state;
 	nlive = allocs = frees = 0;
+	allocs_left = -1;
 	ept_format.max_leaf_level = 2;
 	assert_int_equal(npt_init(&pt, &ept_format), 0);
 	return 0;
