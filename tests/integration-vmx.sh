@@ -167,39 +167,6 @@ select_files() {
 	done
 }
 
-# report FILE: prints the outcome of one finished run and counts it.
-report() {
-	local file=$1 name result status secs
-	name=$(basename "$file" .expect)
-	result="$LOG_DIR/$name.result"
-	if [ -s "$result" ]; then
-		read -r status secs <"$result"
-	else
-		status=FAIL secs='?'
-		printf 'FAIL ?\nthe test job died without a result\n' >"$result"
-	fi
-	if [ "$status" = ok ]; then
-		echo "ok $name (${secs}s)"
-		passed=$((passed + 1))
-		return 0
-	fi
-	failed=$((failed + 1))
-	echo "FAIL $name: $(tail -n +2 "$result" | paste -sd ';' | sed 's/;/; /g') (${secs}s)"
-	echo "  --- runner: build/test-logs-vmx/$name.runner.log (last 15 lines) ---"
-	h_tail "$LOG_DIR/$name.runner.log" 15
-	echo "  --- serial: build/test-logs-vmx/$name.log (last $TAIL_LINES lines) ---"
-	h_tail "$LOG_DIR/$name.log" "$TAIL_LINES"
-}
-
-# wait_one: waits for any running job to end and reports it.
-wait_one() {
-	local pid=""
-	wait -n -p pid "${!running[@]}" || true
-	[ -n "$pid" ] || return 0
-	report "${running[$pid]}"
-	unset "running[$pid]"
-}
-
 # stop_tree PID: ends PID and its descendants. Bochs and `timeout` get SIGINT (Bochs may sit on
 # SIGTERM for minutes; `timeout` passes SIGINT on to it), the shells SIGTERM (background jobs
 # cannot trap SIGINT), so run-bochs.sh still removes its run directory.
@@ -237,11 +204,11 @@ main() {
 	local file
 	[ ${#skipped[@]} = 0 ] || echo "integration-vmx: skipped (vmx skip): ${skipped[*]}"
 	for file in "${files[@]}"; do
-		while [ ${#running[@]} -ge "$JOBS" ]; do wait_one; done
+		while [ ${#running[@]} -ge "$JOBS" ]; do h_wait_one; done
 		vmx_run_expect "$file" "$LOG_DIR" &
 		running[$!]=$file
 	done
-	while [ ${#running[@]} -gt 0 ]; do wait_one; done
+	while [ ${#running[@]} -gt 0 ]; do h_wait_one; done
 
 	echo "integration-vmx: $passed passed, $failed failed"
 	[ "$failed" = 0 ]

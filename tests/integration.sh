@@ -47,39 +47,6 @@ select_files() {
 	done
 }
 
-# report FILE: prints the outcome of one finished run and counts it.
-report() {
-	local file=$1 name result status secs
-	name=$(basename "$file" .expect)
-	result="$LOG_DIR/$name.result"
-	if [ -s "$result" ]; then
-		read -r status secs <"$result"
-	else
-		status=FAIL secs='?'
-		printf 'FAIL ?\nthe test job died without a result\n' >"$result"
-	fi
-	if [ "$status" = ok ]; then
-		echo "ok $name (${secs}s)"
-		passed=$((passed + 1))
-		return 0
-	fi
-	failed=$((failed + 1))
-	echo "FAIL $name: $(tail -n +2 "$result" | paste -sd ';' | sed 's/;/; /g') (${secs}s)"
-	echo "  --- runner: build/test-logs/$name.runner.log (last 15 lines) ---"
-	h_tail "$LOG_DIR/$name.runner.log" 15
-	echo "  --- serial: build/test-logs/$name.log (last $TAIL_LINES lines) ---"
-	h_tail "$LOG_DIR/$name.log" "$TAIL_LINES"
-}
-
-# wait_one: waits for any running job to end and reports it.
-wait_one() {
-	local pid=""
-	wait -n -p pid "${!running[@]}" || true
-	[ -n "$pid" ] || return 0
-	report "${running[$pid]}"
-	unset "running[$pid]"
-}
-
 # shellcheck disable=SC2317 # called from the trap
 on_interrupt() {
 	local pid
@@ -101,11 +68,11 @@ main() {
 	local file
 	echo "integration: ${#files[@]} runs, $JOBS at a time; logs in build/test-logs/"
 	for file in "${files[@]}"; do
-		while [ ${#running[@]} -ge "$JOBS" ]; do wait_one; done
+		while [ ${#running[@]} -ge "$JOBS" ]; do h_wait_one; done
 		h_run_expect "$file" "$LOG_DIR" &
 		running[$!]=$file
 	done
-	while [ ${#running[@]} -gt 0 ]; do wait_one; done
+	while [ ${#running[@]} -gt 0 ]; do h_wait_one; done
 
 	echo "integration: $passed passed, $failed failed"
 	[ "$failed" = 0 ]

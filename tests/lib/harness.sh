@@ -298,3 +298,39 @@ h_run_expect() {
 	printf 'FAIL %s\n%s\n' "$secs" "$failures" >"$dir/$name.result"
 	return 1
 }
+
+# h_report FILE: prints the outcome of one finished run (LOG_DIR/<name>.result, written by the job)
+# and counts it in the caller's `passed` and `failed`; shows the last TAIL_LINES of a failed run's log.
+h_report() {
+	local file=$1 name result status secs shown=${LOG_DIR#"$H_ROOT"/}
+	name=$(basename "$file" .expect)
+	result="$LOG_DIR/$name.result"
+	if [ -s "$result" ]; then
+		read -r status secs <"$result"
+	else
+		status=FAIL secs='?'
+		printf 'FAIL ?\nthe test job died without a result\n' >"$result"
+	fi
+	if [ "$status" = ok ]; then
+		echo "ok $name (${secs}s)"
+		passed=$((passed + 1))
+		return 0
+	fi
+	failed=$((failed + 1))
+	echo "FAIL $name: $(tail -n +2 "$result" | paste -sd ';' | sed 's/;/; /g') (${secs}s)"
+	echo "  --- runner: $shown/$name.runner.log (last 15 lines) ---"
+	h_tail "$LOG_DIR/$name.runner.log" 15
+	echo "  --- serial: $shown/$name.log (last $TAIL_LINES lines) ---"
+	h_tail "$LOG_DIR/$name.log" "$TAIL_LINES"
+}
+
+# shellcheck disable=SC2154 # `running` belongs to the caller
+# h_wait_one: waits for any job of the caller's `running` map (pid -> expectation file) to end and
+# reports it.
+h_wait_one() {
+	local pid=""
+	wait -n -p pid "${!running[@]}" || true
+	[ -n "$pid" ] || return 0
+	h_report "${running[$pid]}"
+	unset "running[$pid]"
+}
