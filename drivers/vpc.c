@@ -19,6 +19,7 @@ struct vpc {
 	struct vpic pic;
 	struct vpit pit;
 	struct vuart uart;
+	bool timer_changed;
 };
 
 static struct vpc pc_pool[VM_MAX];
@@ -32,8 +33,12 @@ static int pic_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, boo
 
 static int pit_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
+	struct vpc *pc = dev;
+
 	(void)vcpu;
-	return vpit_io(&((struct vpc *)dev)->pit, port, size, in, value, clock_ns());
+	if (!in && port != 0x61)
+		pc->timer_changed = true;
+	return vpit_io(&pc->pit, port, size, in, value, clock_ns());
 }
 
 static int uart_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
@@ -148,6 +153,14 @@ uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns)
 		vpic_set_irq(&pc->pic, PIT_IRQ, false);
 	}
 	return vpit_next_irq_ns(&pc->pit);
+}
+
+bool vpc_timer_changed(struct vpc *pc)
+{
+	bool changed = pc->timer_changed;
+
+	pc->timer_changed = false;
+	return changed;
 }
 
 int vpc_uart_input(struct vpc *pc, uint8_t byte)

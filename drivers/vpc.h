@@ -18,6 +18,8 @@ int vpc_pending_vector(struct vpc *pc);
 int vpc_ack(struct vpc *pc);
 /* Turns PIT time into IRQ 0 edges up to now; returns the time of the next one (UINT64_MAX = none). */
 uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns);
+/* True (once) when the guest reprogrammed its PIT since the last call: its next tick moved. */
+bool vpc_timer_changed(struct vpc *pc);
 /* Feeds a byte typed on the host console to the VM's UART; -ENOSPC when its FIFO is full. */
 int vpc_uart_input(struct vpc *pc, uint8_t byte);
 

@@ -2,6 +2,7 @@
 /* CPUID policy: hide SVM/VMX and unvirtualised features, announce Basalt. Plain C, unit-tested. */
 #include "kernel/cpuid_policy.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -54,12 +55,50 @@ static void filter_leaf1(const struct cpuid_guest *g, struct cpuid_result *out)
 	out->ebx = (out->ebx & 0x0000ffffu) | ((uint32_t)g->vcpu_id << 24) | ((g->nr_vcpus & 0xffu) << 16);
 }
 
+#define LEAF_TSC_CRYSTAL 0x15u
+
+static bool host_is_intel(void)
+{
+	struct cpuid_result r;
+
+	host_cpuid(0, 0, &r);
+	return r.ebx == 0x756e6547u && r.edx == 0x49656e69u && r.ecx == 0x6c65746eu; /* "GenuineIntel" */
+}
+
+/* Intel guests learn the TSC rate from leaf 0x15 (crystal = TSC, ratio 1:1), so Linux needs no PIT
+ * calibration, which fails when exits are slow (emulators). Leaves the host lacks up to 0x15 are 0. */
+static bool tsc_leaf(const struct cpuid_guest *g, uint32_t leaf, struct cpuid_result *out)
+{
+	struct cpuid_result r;
+
+	if (!g->tsc_hz || g->tsc_hz > 0xffffffffu || !host_is_intel())
+		return false;
+	host_cpuid(0, 0, &r);
+	if (leaf == 0) {
+		*out = r;
+		if (out->eax < LEAF_TSC_CRYSTAL)
+			out->eax = LEAF_TSC_CRYSTAL;
+		return true;
+	}
+	if (leaf == LEAF_TSC_CRYSTAL) {
+		*out = (struct cpuid_result){ .eax = 1, .ebx = 1, .ecx = (uint32_t)g->tsc_hz };
+		return true;
+	}
+	if (leaf > r.eax && leaf < LEAF_TSC_CRYSTAL) {
+		*out = (struct cpuid_result){ 0 };
+		return true;
+	}
+	return false;
+}
+
 void cpuid_policy_apply(const struct cpuid_guest *g, uint32_t leaf, uint32_t subleaf, struct cpuid_result *out)
 {
 	if (leaf >= 0x40000000u && leaf <= 0x400000ffu) {
 		basalt_leaf(g, leaf, out);
 		return;
 	}
+	if (leaf <= LEAF_TSC_CRYSTAL && tsc_leaf(g, leaf, out))
+		return;
 	host_cpuid(leaf, subleaf, out);
 	switch (leaf) {
 	case 0x1:

@@ -15,6 +15,7 @@ struct cpuid_guest {
 	unsigned vcpu_id;
 	unsigned nr_vcpus;
 	uint32_t hypercall_kind;
+	uint64_t tsc_hz; /* the guest TSC's rate, for CPUID leaf 0x15 on Intel; 0 = unknown */
 };
 
 /* Where host values come from (the real instruction in the hypervisor, a table in tests). */

@@ -7,6 +7,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
+#include "drivers/vpc.h"
 #include "drivers/lapic.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
@@ -142,16 +143,20 @@ static void idle_until(uint64_t wake_ns)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-/* The next timer interrupt: the end of the slice, or a sleeper's wake time or the running VM's
- * next device-timer event if that comes first. */
-static void arm_timer(unsigned cpu, struct vcpu *v, uint64_t now)
+/* The next timer interrupt: the end of v's slice (the scheduler's account plus `unaccounted` ns
+ * since the last tick), or a sleeper's wake time or the running VM's next device-timer event if
+ * that comes first. Also queues sleepers whose time has come, so a tick sees them waiting. */
+static void arm_timer(unsigned cpu, struct vcpu *v, uint64_t now, uint64_t unaccounted)
 {
 	uint64_t slice = sched_timeslice_ns(cpu);
-	uint64_t next_wake = earliest(wake_sleepers(now), virq_poll_timers(v->vm, now));
+	/* A vCPU alone on its queue keeps running past its slice (nobody to preempt it for), so the
+	 * account can exceed a slice: then the next check is due at the next slice boundary. */
+	uint64_t left = slice - (v->se.slice_used_ns + unaccounted) % slice;
+	uint64_t next_event = earliest(wake_sleepers(now), virq_poll_timers(v->vm, now));
 
-	if (next_wake && next_wake - now < slice)
-		slice = next_wake > now ? next_wake - now : 1;
-	lapic_timer_oneshot(slice);
+	if (next_event && next_event - now < left)
+		left = next_event > now ? next_event - now : 1;
+	lapic_timer_oneshot(left);
 }
 
 static void switch_fpu(struct vcpu **owner, struct vcpu *next)
@@ -173,7 +178,7 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	struct vm_exit exit;
 
 	pc->resched = false;
-	arm_timer(cpu, v, last);
+	arm_timer(cpu, v, last, 0);
 	for (;;) {
 		if (v->vm->pc)
 			virq_deliver(v);
@@ -181,18 +186,20 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 		action = exit_dispatch(v, &exit);
 		if (action != EXIT_RESUME || !vm_is_running(v->vm))
 			break;
+		/* A guest that reprogrammed its timer wants its interrupt then, not at the next tick. */
+		if (v->vm->pc && vpc_timer_changed(v->vm->pc))
+			arm_timer(cpu, v, clock_ns(), clock_ns() - last);
 		if (!pc->resched)
 			continue;
 		pc->resched = false;
 		now = clock_ns();
-		/* Sleepers whose time came must be queued now, or the tick would see nobody waiting. */
 		ran = now - last;
 		last = now; /* each nanosecond is charged once: to this tick or to put_prev below */
 		if (sched_tick(cpu, &v->se, ran)) {
 			action = EXIT_YIELD;
 			break;
 		}
-		arm_timer(cpu, v, now);
+		arm_timer(cpu, v, now, 0);
 	}
 	lapic_timer_oneshot(0);
 	*ran_ns = clock_ns() - last;

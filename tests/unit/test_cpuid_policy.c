@@ -236,12 +236,52 @@ static void test_subleaf_reaches_the_host(void **state)
 	assert_true(host_calls >= 2);
 }
 
+/* ---- leaf 0x15 on Intel: the TSC rate without PIT calibration --------------------------- */
+
+/* An Intel host whose highest basic leaf is 0xd (Haswell, as Bochs models it); other leaves come
+ * from the AMD table above. */
+static void fake_intel_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_result *out)
+{
+	if (leaf == 0) {
+		*out = (struct cpuid_result){ 0xd, 0x756e6547, 0x6c65746e, 0x49656e69 }; /* "GenuineIntel" */
+		return;
+	}
+	fake_cpuid(leaf, subleaf, out);
+}
+
+static void test_intel_gets_tsc_leaf(void **state)
+{
+	const struct cpuid_guest g = { .vcpu_id = 0, .nr_vcpus = 1, .hypercall_kind = 2, .tsc_hz = 2500000000ull };
+
+	(void)state;
+	cpuid_policy_set_host(fake_intel_cpuid);
+	assert_int_equal(guest(&g, 0, 0).eax, 0x15);        /* the highest leaf grows to 0x15 */
+	assert_int_equal(guest(&g, 0, 0).ebx, 0x756e6547);  /* vendor kept */
+	assert_result(guest(&g, 0x15, 0), 1, 1, 2500000000u, 0); /* crystal = TSC, ratio 1:1 */
+	assert_result(guest(&g, 0x10, 0), 0, 0, 0, 0);     /* between the host's 0xd and 0x15 */
+}
+
+static void test_tsc_leaf_only_when_known_and_intel(void **state)
+{
+	const struct cpuid_guest unknown = { .vcpu_id = 0, .nr_vcpus = 1, .hypercall_kind = 2, .tsc_hz = 0 };
+	const struct cpuid_guest amd = { .vcpu_id = 0, .nr_vcpus = 1, .hypercall_kind = 1, .tsc_hz = 2500000000ull };
+
+	(void)state;
+	cpuid_policy_set_host(fake_intel_cpuid);
+	assert_int_equal(guest(&unknown, 0, 0).eax, 0xd);
+	cpuid_policy_set_host(fake_cpuid);
+	assert_int_equal(guest(&amd, 0, 0).eax, 0x1f);       /* Linux reads leaf 0x15 only on Intel */
+	assert_result(guest(&amd, 0x15, 0), 0, 0, 0, 0);     /* the AMD host's own (empty) answer */
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_leaf1_ecx_hides_features_and_sets_hypervisor),
+		T(test_intel_gets_tsc_leaf),
+		T(test_tsc_leaf_only_when_known_and_intel),
 		T(test_leaf1_ebx_topology),
 		T(test_leaf7_masked_to_allowed_set),
 		T(test_leaf7_subleaf1_has_no_features),
