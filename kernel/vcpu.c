@@ -138,8 +138,11 @@ static void idle_until(uint64_t wake_ns)
 {
 	uint64_t now = clock_ns();
 
-	if (wake_ns > now)
-		lapic_timer_oneshot(wake_ns - now);
+	/* The wake time may have passed since it was computed (this CPU can be slow, or preempted
+	 * under emulation): halting then would wait for a timer nobody armed, forever. */
+	if (wake_ns <= now)
+		return;
+	lapic_timer_oneshot(wake_ns - now);
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
