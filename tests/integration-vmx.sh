@@ -110,7 +110,7 @@ vmx_args() {
 # vmx_run_expect FILE LOGDIR: runs one expectation file under Bochs; leaves LOGDIR/<name>.log,
 # .raw.log, .runner.log and .result ("ok SECONDS" or "FAIL SECONDS" + one line per failure).
 vmx_run_expect() {
-	local file=$1 dir=$2 name st=0 t0 secs failures filtered
+	local file=$1 dir=$2 name st=0 t0 filtered
 	name=$(basename "$file" .expect)
 	t0=${EPOCHREALTIME/./}
 	H_RUNNER_LOG="$dir/$name.runner.log"
@@ -130,15 +130,7 @@ vmx_run_expect() {
 	vmx_args
 	"$RUN_BOCHS" --test --efi "$H_EFI" --log "$dir/$name.raw.log" "${H_ARGS[@]}" \
 		>/dev/null 2>>"$H_RUNNER_LOG" || st=$?
-	[ -e "$dir/$name.raw.log" ] || : >"$dir/$name.raw.log"
-	h_clean_log "$dir/$name.raw.log" "$dir/$name.log"
-	secs=$(((${EPOCHREALTIME/./} - t0) / 1000000))
-	if failures=$(h_check_log "$dir/$name.log" "$st"); then
-		echo "ok $secs" >"$dir/$name.result"
-		return 0
-	fi
-	printf 'FAIL %s\n%s\n' "$secs" "$failures" >"$dir/$name.result"
-	return 1
+	h_finish_run "$dir" "$name" "$st" "$t0"
 }
 
 # ---- the suite ---------------------------------------------------------------------------------

@@ -275,7 +275,7 @@ h_check_log() {
 # log), <name>.raw.log, <name>.runner.log and <name>.result ("ok SECONDS" or "FAIL SECONDS" and one
 # line per failed expectation). Returns 0 when every expectation held.
 h_run_expect() {
-	local file=$1 dir=$2 name st=0 t0 secs failures
+	local file=$1 dir=$2 name st=0 t0
 	name=$(basename "$file" .expect)
 	t0=${EPOCHREALTIME/./}
 	H_RUNNER_LOG="$dir/$name.runner.log"
@@ -288,6 +288,14 @@ h_run_expect() {
 	fi
 	h_expect_args
 	h_run_qemu "$dir/$name.raw.log" "$H_RUNNER_LOG" "${H_ARGS[@]}" || st=$?
+	h_finish_run "$dir" "$name" "$st" "$t0"
+}
+
+# h_finish_run DIR NAME STATUS T0: cleans DIR/NAME.raw.log, checks it against the parsed expectation
+# file and the runner STATUS, and writes DIR/NAME.result ("ok SECS", or "FAIL SECS" and the failed
+# expectations); returns 0 when the run passed.
+h_finish_run() {
+	local dir=$1 name=$2 st=$3 t0=$4 secs failures
 	[ -e "$dir/$name.raw.log" ] || : >"$dir/$name.raw.log"
 	h_clean_log "$dir/$name.raw.log" "$dir/$name.log"
 	secs=$(( (${EPOCHREALTIME/./} - t0) / 1000000 ))
