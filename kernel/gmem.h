@@ -8,7 +8,8 @@
 
 struct vm;
 
-/* Adds [gpa, gpa+size) backed by host memory at hpa to the VM's RAM map. 0, -EINVAL or -ENOSPC. */
+/* Adds [gpa, gpa+size) backed by host memory at hpa to the VM's RAM map. 0, -EINVAL (unaligned,
+ * empty or wrapping), -EEXIST (overlaps a region) or -ENOSPC (no slot left). */
 int gmem_add_region(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t hpa);
 /* Host pointer to [gpa, gpa+len) if it lies entirely inside one RAM region, else NULL. */
 void *gpa_map_checked(struct vm *vm, uint64_t gpa, size_t len);

@@ -182,6 +182,9 @@ int npt_lookup(const struct nested_pt *pt, uint64_t gpa, uint64_t *hpa, unsigned
 	const struct npt_format *f = pt->fmt;
 	const uint64_t *table = pt->root;
 
+	/* Four levels translate 48 bits; a higher address would alias a lower one. */
+	if (gpa >= MAX_GPA)
+		return -ENOENT;
 	for (unsigned level = 4; level >= 1; level--) {
 		uint64_t e = table[level_index(gpa, level)];
 

@@ -484,12 +484,22 @@ static void test_many_mappings_all_entries_point_to_our_tables(void **state)
 	destroy_no_leaks();
 }
 
+/* Four levels translate 48 bits: an address above that must not alias the mapping at its low bits. */
+static void test_lookup_beyond_48_bits_is_unmapped(void **state)
+{
+	(void)state;
+	assert_int_equal(npt_map(&pt, 0x200000, 0x40000000, 0x1000, NPT_RWX), 0);
+	expect_map(0x200000, 0x40000000, NPT_RWX, 1);
+	expect_unmapped((1ull << 48) + 0x200000);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_init_allocates_root),
+		T(test_lookup_beyond_48_bits_is_unmapped),
 		T(test_map_4k_and_lookup),
 		T(test_map_4k_hand_walk),
 		T(test_map_2m_uses_one_leaf),
