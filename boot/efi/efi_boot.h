@@ -10,8 +10,6 @@
 
 /* Reads a whole file into fresh EfiLoaderData pages (kept after leaving the firmware). */
 EFI_STATUS efi_read_file(EFI_FILE_HANDLE root, const char *path, void **data, UINT64 *size);
-/* Converts a config path ("a.bin", "dir/a.bin", "\\x\\a.bin") into a UCS-2 medium path. */
-void efi_medium_path(const char *config_dir, const char *path, CHAR16 *out, UINTN out_len);
 /* Loads every file the config blob names into info->files. */
 void efi_load_config_files(EFI_FILE_HANDLE root, struct boot_info *info, const char *config_dir);
 

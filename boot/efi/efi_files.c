@@ -9,14 +9,25 @@
 
 #define EFI_PAGE_BYTES 4096
 
-void efi_medium_path(const char *config_dir, const char *path, CHAR16 *out, UINTN out_len)
+/* Joins a config path to the config's directory (absolute paths stay) with '\\' separators. */
+static void join_path(const char *dir, const char *path, char *out, size_t out_len)
 {
-	UINTN n = 0;
-	const char *parts[2] = { (path[0] == '\\' || path[0] == '/') ? "" : config_dir, path };
+	size_t n = 0;
+	const char *parts[2] = { (path[0] == '\\' || path[0] == '/') ? "" : dir, path };
 
 	for (int p = 0; p < 2; p++)
 		for (const char *s = parts[p]; *s && n + 1 < out_len; s++)
-			out[n++] = *s == '/' ? L'\\' : (CHAR16)(unsigned char)*s;
+			out[n++] = *s == '/' ? '\\' : *s;
+	out[n] = '\0';
+}
+
+/* The firmware wants UCS-2 paths with '\\' separators. */
+static void to_medium_path(const char *path, CHAR16 *out, UINTN out_len)
+{
+	UINTN n = 0;
+
+	for (const char *s = path; *s && n + 1 < out_len; s++)
+		out[n++] = *s == '/' ? L'\\' : (CHAR16)(unsigned char)*s;
 	out[n] = 0;
 }
 
@@ -31,7 +42,7 @@ EFI_STATUS efi_read_file(EFI_FILE_HANDLE root, const char *path, void **data, UI
 	EFI_STATUS st;
 	UINTN len;
 
-	efi_medium_path("", path, wpath, sizeof(wpath) / sizeof(wpath[0]));
+	to_medium_path(path, wpath, sizeof(wpath) / sizeof(wpath[0]));
 	st = uefi_call_wrapper(root->Open, 5, root, &fh, wpath, EFI_FILE_MODE_READ, 0);
 	if (EFI_ERROR(st))
 		return st;
@@ -60,16 +71,6 @@ struct load_ctx {
 	const char *config_dir;
 };
 
-static void join_path(const char *dir, const char *path, char *out, size_t out_len)
-{
-	size_t n = 0;
-	const char *parts[2] = { (path[0] == '\\' || path[0] == '/') ? "" : dir, path };
-
-	for (int p = 0; p < 2; p++)
-		for (const char *s = parts[p]; *s && n + 1 < out_len; s++)
-			out[n++] = *s == '/' ? '\\' : *s;
-	out[n] = '\0';
-}
 
 static void load_one(const char *vm_name, const char *path, void *opaque)
 {

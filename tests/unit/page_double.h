@@ -54,4 +54,12 @@ void pages_free(void *p, size_t count)
 	free(p);
 }
 
+/* Frees every page still live (after a test that failed half-way) and forgets them. */
+static inline void page_double_release_all(void)
+{
+	for (unsigned i = 0; i < nlive; i++)
+		free(live[i]);
+	nlive = 0;
+}
+
 #endif

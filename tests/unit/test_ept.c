@@ -55,9 +55,7 @@ static int teardown(void **state)
 	ept_format.max_leaf_level = 2;
 	if (pt.root)
 		npt_destroy(&pt);
-	for (unsigned i = 0; i < nlive; i++)
-		free(live[i]);
-	nlive = 0;
+	page_double_release_all();
 	return 0;
 }
 

@@ -51,9 +51,7 @@ static int teardown(void **state)
 	npt_format_amd.max_leaf_level = 2;
 	if (pt.root)
 		npt_destroy(&pt);
-	for (unsigned i = 0; i < nlive; i++)
-		free(live[i]);
-	nlive = 0;
+	page_double_release_all();
 	return 0;
 }
 
