@@ -190,8 +190,10 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 		if (action != EXIT_RESUME || !vm_is_running(v->vm))
 			break;
 		/* A guest that reprogrammed its timer wants its interrupt then, not at the next tick. */
-		if (v->vm->pc && vpc_timer_changed(v->vm->pc))
-			arm_timer(cpu, v, clock_ns(), clock_ns() - last);
+		if (v->vm->pc && vpc_timer_changed(v->vm->pc)) {
+			now = clock_ns();
+			arm_timer(cpu, v, now, now - last);
+		}
 		if (!pc->resched)
 			continue;
 		pc->resched = false;
