@@ -26,6 +26,13 @@
 #define BASALT_HC_YIELD 3u         /* () -> 0; gives up the rest of the time slice */
 #define BASALT_HC_CLOCK_NS 4u      /* () -> nanoseconds since the hypervisor started */
 #define BASALT_HC_WAKE_AT 5u       /* (ns) -> 0; a HLT resumes once the clock passes ns */
+#define BASALT_HC_RUN_NS 6u        /* () -> nanoseconds this vCPU has run on a host CPU (the rest of
+				    * the clock is time the host gave to others: steal time) */
+/*
+ * Only the guest kernel may call: a hypercall from CPL 1-3 does nothing at all (no argument is read)
+ * and returns BASALT_HC_EPERM in RAX, so a guest's user processes cannot reach the interface.
+ */
+#define BASALT_HC_EPERM ((long)-1)
 #define BASALT_HC_ENOSYS ((long)-38)
 #define BASALT_HC_EFAULT ((long)-14)
 #define BASALT_HC_EINVAL ((long)-22)

@@ -4,6 +4,7 @@
 #include "kernel/clock.h"
 #include "kernel/exit.h"
 #include "kernel/gmem.h"
+#include "kernel/vcpu.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 
@@ -31,6 +32,12 @@ enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *
 
 	vcpu->vm->stats.hypercalls++;
 	vmm_skip(vcpu, exit);
+	/* The interface belongs to the guest kernel: user code gets EPERM and nothing else happens. */
+	if (vmm_get_reg(vcpu, VM_REG_CPL) != 0) {
+		vcpu->vm->stats.hypercalls_refused++;
+		r[GPR_RAX] = (uint64_t)BASALT_HC_EPERM;
+		return EXIT_RESUME;
+	}
 	switch (r[GPR_RAX]) {
 	case BASALT_HC_INFO:
 		result = BASALT_ABI_VERSION;
@@ -49,6 +56,9 @@ enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *
 		break;
 	case BASALT_HC_WAKE_AT:
 		vcpu->wake_at_ns = r[GPR_RDI];
+		break;
+	case BASALT_HC_RUN_NS:
+		result = (long)vcpu_run_ns(vcpu);
 		break;
 	default:
 		result = BASALT_HC_ENOSYS;

@@ -181,6 +181,7 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	struct vm_exit exit;
 
 	pc->resched = false;
+	v->charged_until_ns = last;
 	arm_timer(cpu, v, last, 0);
 	for (;;) {
 		if (v->vm->pc)
@@ -200,6 +201,7 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 		now = clock_ns();
 		ran = now - last;
 		last = now; /* each nanosecond is charged once: to this tick or to put_prev below */
+		v->charged_until_ns = now;
 		if (sched_tick(cpu, &v->se, ran)) {
 			action = EXIT_YIELD;
 			break;
@@ -231,6 +233,14 @@ static void stop_stuck_vms(void)
 			vm_release(vm_list[i]);
 		}
 	}
+}
+
+uint64_t vcpu_run_ns(const struct vcpu *vcpu)
+{
+	uint64_t now = clock_ns();
+
+	/* Only the running vCPU asks (from a hypercall), so its turn is open since charged_until_ns. */
+	return vcpu->se.total_ns + (now > vcpu->charged_until_ns ? now - vcpu->charged_until_ns : 0);
 }
 
 void cpu_run_loop(unsigned cpu)

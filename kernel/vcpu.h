@@ -13,5 +13,7 @@ void cpu_run_loop(unsigned cpu);
 /* The timer interrupt: the running vCPU's slice is due for a check. */
 void vcpu_timer_interrupt(void);
 void vm_release(struct vm *vm);
+/* Nanoseconds vcpu has run on host CPUs, including the turn in progress (BASALT_HC_RUN_NS). */
+uint64_t vcpu_run_ns(const struct vcpu *vcpu);
 
 #endif

@@ -62,6 +62,7 @@ struct vm_stats {
 	uint64_t unclaimed_pio_reads;
 	uint64_t unclaimed_pio_writes;
 	uint64_t hypercalls;
+	uint64_t hypercalls_refused; /* made from CPL > 0 */
 	uint64_t msr_refused;
 	/* The busiest unclaimed ports, so a report says what the guest was probing for. */
 	struct { uint16_t port; uint32_t count; } unclaimed_top[VM_UNCLAIMED_TRACKED];
@@ -75,6 +76,7 @@ struct vcpu {
 	void *arch;            /* backend state (VMCB / VMCS) */
 	uint64_t wake_at_ns;   /* BASALT_HC_WAKE_AT; 0 = none */
 	bool halted_with_irqs; /* HLT with interrupts enabled: an interrupt wakes it */
+	uint64_t charged_until_ns; /* while running: run time up to here is in se.total_ns */
 	/* CPUID answers already computed by the policy (which depends only on the vCPU). */
 	struct vcpu_cpuid_entry {
 		uint32_t leaf, subleaf;

@@ -34,6 +34,7 @@ enum vm_reg {
 	VM_REG_SYSENTER_ESP,
 	VM_REG_SYSENTER_EIP,
 	VM_REG_TSC_OFFSET, /* added to the host TSC for everything the guest reads */
+	VM_REG_CPL,        /* current privilege level 0-3; read-only */
 	VM_REG_COUNT
 };
 

@@ -273,6 +273,8 @@ static uint64_t svm_get_reg(struct vcpu *vcpu, enum vm_reg reg)
 	uint32_t clean_bit;
 	uint64_t *field = reg_field(sv->vmcb, reg, &clean_bit);
 
+	if (reg == VM_REG_CPL)
+		return sv->vmcb->save.cpl & 3;
 	if (!field)
 		return 0;
 	return reg == VM_REG_EFER ? *field & ~EFER_SVME : *field;

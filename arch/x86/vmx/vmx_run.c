@@ -145,6 +145,8 @@ uint64_t vmx_get_reg(struct vcpu *vcpu, enum vm_reg reg)
 		return vmx_get_cr(reg == VM_REG_CR0 ? 0 : 4);
 	if (reg == VM_REG_CR2)
 		return vv->cr2;
+	if (reg == VM_REG_CPL) /* VMX keeps CPL as SS.DPL (SDM 27.3.1, "Saving Segment Registers") */
+		return (vmread(VMCS_GUEST_ES_AR + VMCS_SEG_STRIDE * VM_SEG_SS) >> 5) & 3;
 	if (msr_area_slot(vv, reg))
 		return *msr_area_slot(vv, reg);
 	return reg_field(reg) == ~0ull ? 0 : vmread(reg_field(reg));
