@@ -60,6 +60,7 @@ struct vm_config {
 	struct config_image kernel;  /* Linux: the bzImage; flat: source NONE */
 	struct config_image initrd;  /* Linux, optional: source NONE when absent; flat: NONE */
 	char cmdline[CONFIG_CMDLINE_MAX]; /* Linux: printable, NUL-terminated; flat: "" */
+	bool platform_pc;            /* legacy PC devices (PIC, PIT, COM1): always for Linux, opt-in for flat */
 };
 
 struct config_limits {

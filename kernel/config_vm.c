@@ -10,7 +10,7 @@
 
 enum {
 	P_MEMORY, P_VCPUS, P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA, P_INITRD, P_INITRD_DATA,
-	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_COUNT
+	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_PLATFORM, P_COUNT
 };
 _Static_assert(P_COUNT <= 32, "vm_parse.seen has one bit per property");
 
@@ -106,6 +106,21 @@ static int parse_cmdline(struct vm_parse *p, const char *name, const void *val, 
 	return 0;
 }
 
+/* "pc" gives a flat payload the legacy PC devices a Linux VM has (PIC, PIT, COM1, reset ports). */
+static int parse_platform(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	char shown[CONFIG_SHOW_MAX];
+
+	if (config_check_string(&p->err, name, val, len, 8, "platform name"))
+		return -EINVAL;
+	if (!strcmp(val, "pc"))
+		p->vm->platform_pc = true;
+	else if (strcmp(val, "none"))
+		return config_fail(&p->err, name, "\"%s\" is not a platform (use \"none\" or \"pc\")",
+				   config_show(shown, sizeof(shown), val, (size_t)len - 1));
+	return 0;
+}
+
 static int parse_load(struct vm_parse *p, const char *name, const void *val, int len)
 {
 	uint64_t *load = &p->vm->load_address;
@@ -169,6 +184,7 @@ static const struct vm_prop {
 	[P_ENTRY] = { "entry", parse_entry },
 	[P_SHARES] = { "shares", parse_shares },
 	[P_CPUS] = { "cpus", parse_cpus },
+	[P_PLATFORM] = { "platform", parse_platform },
 };
 
 static int check_vm_name(struct config_err *e, const char *name, int len)
@@ -285,6 +301,9 @@ static int check_linux(struct vm_parse *p)
 				   "%s is below the %s a Linux VM needs (Debian's kernel and initramfs do not fit in less)",
 				   config_show_size(a, sizeof(a), vm->memory_bytes),
 				   config_show_size(b, sizeof(b), CONFIG_MIN_LINUX_MEMORY));
+	if (has_prop(p, P_PLATFORM) && !vm->platform_pc)
+		return config_fail(&p->err, "platform", "a Linux VM needs the \"pc\" platform");
+	vm->platform_pc = true;
 	if (!has_prop(p, P_CMDLINE))
 		memcpy(vm->cmdline, CONFIG_DEFAULT_CMDLINE, sizeof(CONFIG_DEFAULT_CMDLINE));
 	vm->load_address = 0;

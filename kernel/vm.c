@@ -145,15 +145,15 @@ void vm_release(struct vm *vm)
 	vm->nr_regions = 0;
 }
 
-/* Flat payloads get the Basalt console port and a CMOS; OS guests also get the legacy PC platform
- * (PIC, PIT, COM1), which costs a PIC check before every entry. */
+/* Every VM gets the Basalt console port and a CMOS; OS guests (and flat payloads with platform =
+ * "pc") also get the legacy PC platform (PIC, PIT, COM1), which costs a PIC check before entries. */
 static int vm_attach_devices(struct vm *vm)
 {
 	int rc = vdebugcon_attach(vm);
 
 	if (!rc)
 		rc = vcmos_attach(vm);
-	if (!rc && vm->cfg->kind == CONFIG_VM_LINUX)
+	if (!rc && vm->cfg->platform_pc)
 		rc = vpc_attach(vm);
 	return rc;
 }

@@ -869,6 +869,28 @@ static void test_linux_only_props(void **state)
 	expect_refused("web", PROPS(MEM128, KERNEL, RAW("initrd-data", fake_initrd, 0)), "initrd-data", "is empty");
 }
 
+static void test_platform(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(build_vm("web", PROPS(MEM64, IMG))), 0);
+	assert_false(cfg.vms[0].platform_pc);
+	reset(NULL);
+	assert_int_equal(parse(build_vm("web", PROPS(MEM64, IMG, STR("platform", "pc")))), 0);
+	assert_true(cfg.vms[0].platform_pc);
+	reset(NULL);
+	assert_int_equal(parse(build_vm("web", PROPS(MEM64, IMG, STR("platform", "none")))), 0);
+	assert_false(cfg.vms[0].platform_pc);
+	reset(NULL);
+	assert_int_equal(parse(build_vm("web", PROPS(MEM128, KERNEL))), 0);
+	assert_true(cfg.vms[0].platform_pc);
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, STR("platform", "isa")), "platform",
+		       "\"isa\" is not a platform (use \"none\" or \"pc\")");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("platform", "none")), "platform",
+		       "a Linux VM needs the \"pc\" platform");
+}
+
 static void test_linux_cmdline_errors(void **state)
 {
 	(void)state;
@@ -1037,7 +1059,7 @@ int main(void)
 		T(test_linux_cmdline_limit), T(test_linux_image_conflicts), T(test_linux_only_props),
 		T(test_linux_cmdline_errors), T(test_linux_flat_only_props), T(test_linux_memory_minimum),
 		T(test_mixed_flat_linux_bad), T(test_for_each_path), T(test_for_each_path_kernel_initrd),
-		T(test_for_each_path_no_vms),
+		T(test_for_each_path_no_vms), T(test_platform),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
