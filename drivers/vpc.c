@@ -13,22 +13,35 @@
 #define COM1_IRQ 4
 #define PIT_IRQ 0
 #define POST_PORT 0x80
+/* The PIT's interrupts reach a guest at most this often (5 kHz): faster edges coalesce, as they
+ * would on a PIC that is slow to be acknowledged. Counters still read exactly. Linux's tick is 4 ms
+ * (HZ=250) or 1 ms, far above it; what it stops is a guest making the host take an exit every
+ * 1.7 us (count 2) on its behalf. */
+#define VPC_TIMER_MIN_PERIOD_NS 200000ull
 
 struct vpc {
 	struct vm *vm;
 	struct vpic pic;
 	struct vpit pit;
 	struct vuart uart;
-	bool timer_changed;
+	bool timer_changed;   /* the next timer event may have moved: re-arm the host timer */
+	uint64_t last_edge_ns; /* when IRQ 0 was last raised */
 };
 
 static struct vpc pc_pool[VM_MAX];
 static unsigned pc_used;
 
+/* Timer edges the host did not wake for (see vpc_run_timers) are accounted before the guest can
+ * see the PIC's state, and its writes (unmask, EOI) may make the next edge deliverable. */
 static int pic_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
+	struct vpc *pc = dev;
+
 	(void)vcpu;
-	return vpic_io(&((struct vpc *)dev)->pic, port, size, in, value);
+	vpc_run_timers(pc, clock_ns());
+	if (!in)
+		pc->timer_changed = true;
+	return vpic_io(&pc->pic, port, size, in, value);
 }
 
 static int pit_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
@@ -36,8 +49,10 @@ static int pit_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, boo
 	struct vpc *pc = dev;
 
 	(void)vcpu;
-	if (!in && port != 0x61)
+	if (!in && port != 0x61) {
+		vpc_run_timers(pc, clock_ns()); /* edges before the reprogramming go to the PIC first */
 		pc->timer_changed = true;
+	}
 	return vpit_io(&pc->pit, port, size, in, value, clock_ns());
 }
 
@@ -142,17 +157,30 @@ int vpc_pending_vector(struct vpc *pc)
 
 int vpc_ack(struct vpc *pc)
 {
+	pc->timer_changed = true; /* a request left IRR: the next edge may matter again */
 	return vpic_ack(&pc->pic);
 }
 
+/* The host wakes for the next PIT edge only if that edge would reach the CPU: not while IRQ 0 is
+ * masked, already latched, or blocked by an unacknowledged interrupt. Skipped edges are not lost:
+ * vpit counts them and the next call (at a PIC access or an ack) raises IRQ 0. A halted guest that
+ * abuses its timer this way costs the host nothing. */
 uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns)
 {
+	uint64_t next;
+
 	/* The PIC latches one edge per line, so several elapsed periods raise IRQ 0 once. */
 	if (vpit_advance(&pc->pit, now_ns)) {
 		vpic_set_irq(&pc->pic, PIT_IRQ, true);
 		vpic_set_irq(&pc->pic, PIT_IRQ, false);
+		pc->last_edge_ns = now_ns;
 	}
-	return vpit_next_irq_ns(&pc->pit);
+	if (!vpic_edge_would_deliver(&pc->pic, PIT_IRQ))
+		return UINT64_MAX;
+	next = vpit_next_irq_ns(&pc->pit);
+	if (next != UINT64_MAX && next < pc->last_edge_ns + VPC_TIMER_MIN_PERIOD_NS)
+		next = pc->last_edge_ns + VPC_TIMER_MIN_PERIOD_NS;
+	return next;
 }
 
 bool vpc_timer_changed(struct vpc *pc)

@@ -16,9 +16,11 @@ int vpc_attach(struct vm *vm);
 int vpc_pending_vector(struct vpc *pc);
 /* The CPU took the interrupt: returns the vector to inject (INTA cycle). */
 int vpc_ack(struct vpc *pc);
-/* Turns PIT time into IRQ 0 edges up to now; returns the time of the next one (UINT64_MAX = none). */
+/* Turns PIT time into IRQ 0 edges up to now; returns when the host must look again: the next edge
+ * that would reach the CPU, at least 200 us after the last one (UINT64_MAX = none). */
 uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns);
-/* True (once) when the guest reprogrammed its PIT since the last call: its next tick moved. */
+/* True (once) when the next timer event may have moved since the last call: the guest reprogrammed
+ * its PIT, wrote its PIC, or took an interrupt. */
 bool vpc_timer_changed(struct vpc *pc);
 /* Feeds a byte typed on the host console to the VM's UART; -ENOSPC when its FIFO is full. */
 int vpc_uart_input(struct vpc *pc, uint8_t byte);

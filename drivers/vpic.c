@@ -109,6 +109,19 @@ int vpic_pending_vector(const struct vpic *p)
 	return m->vector_base + irq;
 }
 
+bool vpic_edge_would_deliver(const struct vpic *p, unsigned irq)
+{
+	const struct vpic_chip *m = &p->chip[MASTER], *s = &p->chip[SLAVE];
+	uint8_t bit = (uint8_t)(1u << (irq & 7));
+
+	if (irq >= VPIC_IRQS || irq == VPIC_CASCADE_IRQ)
+		return false;
+	if (irq < 8)
+		return !(m->irr & bit) && chip_request(m, bit) == (int)irq;
+	return !m->single && !(s->irr & bit) && chip_request(s, bit) == (int)(irq & 7) &&
+	       chip_request(m, CASCADE_BIT) == VPIC_CASCADE_IRQ;
+}
+
 /* INTA on one chip: an edge request is consumed; a level request stays while its line is high. */
 static void chip_ack(struct vpic_chip *c, unsigned irq)
 {

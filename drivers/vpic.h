@@ -56,6 +56,12 @@ void vpic_set_irq(struct vpic *p, unsigned irq, bool level);
 /* The vector the CPU would get if it took the interrupt now, or -1 (INTR low). Pure: changes nothing. */
 int vpic_pending_vector(const struct vpic *p);
 
+/* Would a rising edge on input irq now reach the CPU? False when the request is already latched
+ * (edges coalesce), the input is masked, or an in-service level of equal or higher priority blocks
+ * it. A timer may skip waking the host for such an edge: the edge is only accounted for later,
+ * when the guest touches the PIC or takes an interrupt (see drivers/vpc.c). Pure. */
+bool vpic_edge_would_deliver(const struct vpic *p, unsigned irq);
+
 /* The CPU's INTA cycle: moves the winning request from IRR to ISR (not in AEOI mode) on the master and,
  * through IRQ 2, the slave, and returns the vector to deliver. Call it right when the interrupt is
  * injected, after vpic_pending_vector said one is pending. If the request vanished in between, the

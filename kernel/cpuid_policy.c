@@ -15,8 +15,9 @@
 #define LEAF1_EDX_ALLOWED 0x078ba17fu
 /* Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND (+ hypervisor). */
 #define LEAF1_ECX_ALLOWED 0x42d82203u
-/* 0x80000001 EDX: SYSCALL NX MMXEXT FXSR_OPT PDPE1GB LM, and the legacy copies of leaf 1 bits. */
-#define EXT1_EDX_ALLOWED 0x27d3a97fu
+/* 0x80000001 EDX: SYSCALL NX MMXEXT PDPE1GB LM, and the legacy copies of leaf 1 bits. Not FFXSR:
+ * its EFER bit is not offered (cr_rules.c), and CPUID must not promise what WRMSR refuses. */
+#define EXT1_EDX_ALLOWED 0x25d3a97fu
 /* 0x80000001 ECX: LAHF/SAHF ABM SSE4A MisalignSSE PREFETCHW. */
 #define EXT1_ECX_ALLOWED 0x000001e1u
 

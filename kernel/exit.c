@@ -2,9 +2,14 @@
 /* The exit dispatch table and the small handlers; anything unexpected ends only the guest. */
 #include "kernel/exit.h"
 
+#include "kernel/cr_access.h"
+
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/cpuid_policy.h"
+#include "kernel/basalt_abi.h"
+#include "kernel/errno.h"
+#include "kernel/gva.h"
 #include "kernel/virq.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
@@ -19,6 +24,7 @@ static const char *const exit_names[VM_EXIT_COUNT] = {
 	[VM_EXIT_NPF] = "npf", [VM_EXIT_HYPERCALL] = "hypercall", [VM_EXIT_VIRT_INSN] = "virt_insn",
 	[VM_EXIT_SHUTDOWN] = "shutdown", [VM_EXIT_INVD] = "invd", [VM_EXIT_EXCEPTION] = "exception",
 	[VM_EXIT_INVALID_STATE] = "invalid_state", [VM_EXIT_IRQ_WINDOW] = "irq_window",
+	[VM_EXIT_CR_ACCESS] = "cr_access", [VM_EXIT_DR_ACCESS] = "dr_access",
 	[VM_EXIT_UNKNOWN] = "unknown",
 };
 
@@ -54,13 +60,13 @@ static enum exit_action handle_resume(struct vcpu *vcpu, const struct vm_exit *e
 
 static enum exit_action handle_skip(struct vcpu *vcpu, const struct vm_exit *exit)
 {
-	vmm_skip(vcpu, exit); /* INVD/WBINVD: guest memory is coherent, nothing to flush */
+	vcpu_skip_insn(vcpu, exit); /* INVD/WBINVD: guest memory is coherent, nothing to flush */
 	return EXIT_RESUME;
 }
 
 static enum exit_action handle_hlt(struct vcpu *vcpu, const struct vm_exit *exit)
 {
-	vmm_skip(vcpu, exit);
+	vcpu_skip_insn(vcpu, exit);
 	vcpu->halted_with_irqs = vmm_get_reg(vcpu, VM_REG_RFLAGS) & RFLAGS_IF_BIT;
 	if (vcpu->halted_with_irqs && virq_pending(vcpu)) {
 		vcpu->halted_with_irqs = false;
@@ -128,13 +134,65 @@ static const exit_handler_fn exit_handlers[VM_EXIT_COUNT] = {
 	[VM_EXIT_SHUTDOWN] = handle_shutdown,
 	[VM_EXIT_INVD] = handle_skip,
 	[VM_EXIT_INVALID_STATE] = handle_invalid_state,
+	[VM_EXIT_CR_ACCESS] = exit_handle_cr,
+	[VM_EXIT_DR_ACCESS] = exit_handle_dr,
 };
+
+/* Is the instruction at RIP the one the exit reports? It may not be: another vCPU (or a DMA-like
+ * device later) can rewrite the bytes between the exit and our fetch. */
+static bool insn_matches_exit(const struct insn *in, const struct vm_exit *exit)
+{
+	enum insn_kind k = insn_classify(in);
+
+	switch (exit->code) {
+	case VM_EXIT_CPUID: return k == INSN_CPUID;
+	case VM_EXIT_HLT: return k == INSN_HLT;
+	case VM_EXIT_INVD: return k == INSN_INVD || k == INSN_WBINVD;
+	case VM_EXIT_MSR: return k == (exit->u.msr.write ? INSN_WRMSR : INSN_RDMSR);
+	case VM_EXIT_HYPERCALL: return k == (vmm->hypercall_kind == BASALT_HCALL_VMMCALL ? INSN_VMMCALL : INSN_VMCALL);
+	case VM_EXIT_CR_ACCESS: return k == INSN_MOV_TO_CR && in->reg == exit->u.cr.cr;
+	case VM_EXIT_DR_ACCESS: return k == (exit->u.dr.write ? INSN_MOV_TO_DR : INSN_MOV_FROM_DR) && in->reg == exit->u.dr.dr;
+	default: return false;
+	}
+}
+
+/* Without next-RIP from the CPU (QEMU TCG), the instruction is fetched through the guest's page
+ * tables and decoded, prefixes included; the decode also names the register of MOV CR/DR. false
+ * means the exit is finished here: a fault was injected, or the instruction is run again. */
+static bool decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
+{
+	struct gva_fault fault;
+	struct insn in;
+	int rc = gva_decode_current(vcpu, &in, &fault);
+
+	if (rc == -EFAULT)
+		vcpu_inject_fault(vcpu, &fault);
+	else if (rc == -EIO)
+		vm_crash(vcpu->vm, "instruction fetch at rip 0x%llx: the guest's page tables point outside its RAM",
+			 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
+	if (rc || !insn_matches_exit(&in, exit))
+		return false;
+	exit->insn_len = in.len;
+	exit->decode = false;
+	if (exit->code == VM_EXIT_CR_ACCESS && exit->u.cr.gpr < 0)
+		exit->u.cr.gpr = (int8_t)in.rm;
+	if (exit->code == VM_EXIT_DR_ACCESS && exit->u.dr.gpr < 0)
+		exit->u.dr.gpr = (int8_t)in.rm;
+	return true;
+}
 
 enum exit_action exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	exit_handler_fn fn = exit->code < VM_EXIT_COUNT ? exit_handlers[exit->code] : NULL;
+	struct vm_exit decoded;
 
 	vcpu->vm->stats.exits[exit->code < VM_EXIT_COUNT ? exit->code : VM_EXIT_UNKNOWN]++;
+	if (exit->decode && fn) {
+		decoded = *exit;
+		if (!decode_exit(vcpu, &decoded))
+			return vm_is_running(vcpu->vm) ? EXIT_RESUME : EXIT_STOP;
+		exit = &decoded;
+	}
 	return (fn ? fn : handle_unexpected)(vcpu, exit);
 }
 
@@ -163,6 +221,6 @@ enum exit_action exit_handle_cpuid(struct vcpu *vcpu, const struct vm_exit *exit
 	r[GPR_RBX] = e->regs[1];
 	r[GPR_RCX] = e->regs[2];
 	r[GPR_RDX] = e->regs[3];
-	vmm_skip(vcpu, exit);
+	vcpu_skip_insn(vcpu, exit);
 	return EXIT_RESUME;
 }

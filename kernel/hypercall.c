@@ -2,6 +2,7 @@
 /* The Basalt hypercall interface (kernel/basalt_abi.h), the same on every vendor. */
 #include "kernel/basalt_abi.h"
 #include "kernel/clock.h"
+#include "kernel/cr_access.h"
 #include "kernel/exit.h"
 #include "kernel/gmem.h"
 #include "kernel/vcpu.h"
@@ -31,7 +32,7 @@ enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *
 	long result = 0;
 
 	vcpu->vm->stats.hypercalls++;
-	vmm_skip(vcpu, exit);
+	vcpu_skip_insn(vcpu, exit);
 	/* The interface belongs to the guest kernel: user code gets EPERM and nothing else happens. */
 	if (vmm_get_reg(vcpu, VM_REG_CPL) != 0) {
 		vcpu->vm->stats.hypercalls_refused++;

@@ -15,6 +15,7 @@
 #include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/cpuid_policy.h"
+#include "kernel/cr_rules.h"
 #include "kernel/machine.h"
 #include "kernel/mem.h"
 #include "kernel/palloc.h"
@@ -142,6 +143,22 @@ static void load_config(const struct boot_info *info)
 		   (uint64_t)(config.timeslice_us ? config.timeslice_us : CONFIG_DEFAULT_TIMESLICE_US) * 1000);
 }
 
+/* CR4 and EFER bits are reserved for a guest whose CPUID lacks the feature that defines them: the
+ * backends intercept or check writes against what the policy shows, so both vendors agree. */
+static void set_guest_control_bits(void)
+{
+	struct cpuid_guest g = { .nr_vcpus = 1, .hypercall_kind = vmm->hypercall_kind };
+	struct cpuid_result l1, l7, e1, e8;
+
+	cpuid_policy_apply(&g, 1, 0, &l1);
+	cpuid_policy_apply(&g, 7, 0, &l7);
+	cpuid_policy_apply(&g, 0x80000001u, 0, &e1);
+	vmm_features.guest_cr4_allowed = cr_cr4_allowed(l1.edx, l1.ecx, l7.ebx, l7.ecx);
+	vmm_features.guest_efer_allowed = cr_efer_allowed(e1.edx);
+	cpuid_policy_apply(&g, 0x80000008u, 0, &e8);
+	vmm_features.guest_maxphyaddr = (uint8_t)e8.eax;
+}
+
 void kernel_main(struct boot_info *info)
 {
 	machine_test_mode = info->test_mode;
@@ -151,7 +168,9 @@ void kernel_main(struct boot_info *info)
 		(unsigned long long)info->image_base);
 	setup_host_cpu(info);
 	setup_memory(info);
-	if (vmm_select() || vmm->init_cpu(0)) {
+	if (!vmm_select())
+		set_guest_control_bits();
+	if (!vmm || vmm->init_cpu(0)) {
 		kprintf("basalt: cannot run guests on this machine\n");
 		kprintf("basalt: verdict: fail\n");
 		machine_stop(VERDICT_FAIL);

@@ -5,11 +5,12 @@
 
 #include "arch/x86/cpu.h"
 #include "kernel/console.h"
+#include "kernel/cr_rules.h"
+#include "kernel/cr_access.h"
 #include "kernel/exit.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 
-#define EFER_GUEST_WRITABLE ((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11)) /* SCE LME LMA NXE */
 #define MSR_REPORT_LIMIT 8 /* refused MSRs reported per VM, so a probing guest cannot flood the console */
 
 enum msr_kind {
@@ -71,12 +72,18 @@ static bool is_valid_pat(uint64_t v)
 	return true;
 }
 
-static bool write_allowed(enum vm_reg reg, uint64_t v)
+/* EFER follows the architectural rules (cr_rules.c): only bits the guest's CPUID offers, no LME
+ * change while paging is on, LMA kept as the CPU has it. */
+static bool write_allowed(struct vcpu *vcpu, enum vm_reg reg, uint64_t *v)
 {
-	if (reg == VM_REG_EFER)
-		return !(v & ~EFER_GUEST_WRITABLE);
+	struct cr_state s;
+
+	if (reg == VM_REG_EFER) {
+		vcpu_read_cr_state(vcpu, &s);
+		return !cr_check_efer(&s, *v, vmm_features.guest_efer_allowed, v);
+	}
 	if (reg == VM_REG_PAT)
-		return is_valid_pat(v);
+		return is_valid_pat(*v);
 	return true;
 }
 
@@ -93,7 +100,7 @@ static bool msr_emulate(struct vcpu *vcpu, const struct msr_rule *rule, bool wri
 		*value = vmm_get_reg(vcpu, rule->reg);
 		return true;
 	}
-	if (!write_allowed(rule->reg, *value))
+	if (!write_allowed(vcpu, rule->reg, value))
 		return false;
 	vmm_set_reg(vcpu, rule->reg, *value);
 	return true;
@@ -127,6 +134,6 @@ enum exit_action exit_handle_msr(struct vcpu *vcpu, const struct vm_exit *exit)
 		r[GPR_RAX] = (uint32_t)value;
 		r[GPR_RDX] = value >> 32;
 	}
-	vmm_skip(vcpu, exit);
+	vcpu_skip_insn(vcpu, exit);
 	return EXIT_RESUME;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Port I/O: device registration per VM and the IO exit handler. Unclaimed ports float high. */
 #include "kernel/errno.h"
+#include "kernel/cr_access.h"
 #include "kernel/exit.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
@@ -86,6 +87,6 @@ enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit)
 		return EXIT_STOP;
 	if (io->in)
 		store_in_value(&vcpu->gprs.r[GPR_RAX], io->size, value);
-	vmm_skip(vcpu, exit);
+	vcpu_finish_insn(vcpu, exit, vcpu_io_breakpoints(vcpu, io->port, io->size));
 	return EXIT_RESUME;
 }

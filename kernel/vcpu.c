@@ -14,6 +14,7 @@
 #include "kernel/errno.h"
 #include "kernel/exit.h"
 #include "kernel/console_input.h"
+#include "kernel/cr_access.h"
 #include "kernel/mem.h"
 #include "kernel/virq.h"
 #include "kernel/vmm.h"
@@ -162,6 +163,27 @@ static void arm_timer(unsigned cpu, struct vcpu *v, uint64_t now, uint64_t unacc
 	lapic_timer_oneshot(left);
 }
 
+/*
+ * Guest CPU state that neither VMRUN/#VMEXIT nor VM entry/exit switches, and where each piece is
+ * kept (the hostile-guest review's list, from APM vol. 2 15.5 and SDM vol. 3 25.3/27.5):
+ *  - x87/SSE state: FXSAVE image per vCPU, switched between vCPUs by switch_fpu (cpu_run_loop).
+ *  - DR0-DR3: struct vcpu dr[], written by exit_handle_dr (every guest write exits on both
+ *    vendors), loaded here when another vCPU's (or the firmware's) values are in the CPU.
+ *  - DR6: VMCB on AMD; on Intel the backend's vcpu_load/vcpu_put (VMX does not switch it).
+ *  - DR7, CR0/CR3/CR4, EFER, PAT, segment and syscall MSRs: VMCB or VMCS (+ MSR area on Intel).
+ *  - CR2: VMCB on AMD; struct vmx_vcpu on Intel (vmx_run.c).
+ *  - CR8/TPR: V_TPR in the VMCB (V_INTR_MASKING) on AMD; CR8 exits and struct vmx_vcpu on Intel.
+ *  - XCR0 and XSAVE-managed state (AVX...): unreachable. CPUID hides XSAVE, CR4.OSXSAVE writes
+ *    get #GP (intercepted on AMD, host-owned on Intel) and XSETBV gets #UD.
+ *  - Other MSRs: intercepted; msr_policy.c emulates or refuses every one.
+ */
+static void load_guest_cpu_state(struct percpu *pc, struct vcpu *v)
+{
+	vcpu_load_debug_regs(v, &pc->debug_regs_clean);
+	if (vmm->vcpu_load)
+		vmm->vcpu_load(v);
+}
+
 static void switch_fpu(struct vcpu **owner, struct vcpu *next)
 {
 	if (*owner == next)
@@ -182,19 +204,22 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 
 	pc->resched = false;
 	v->charged_until_ns = last;
+	load_guest_cpu_state(pc, v);
 	arm_timer(cpu, v, last, 0);
 	for (;;) {
-		if (v->vm->pc)
+		if (v->vm->pc) {
 			virq_deliver(v);
+			/* A guest that reprogrammed its timer (or took or acknowledged an interrupt) wants
+			 * its next interrupt then, not at the next tick. */
+			if (vpc_timer_changed(v->vm->pc)) {
+				now = clock_ns();
+				arm_timer(cpu, v, now, now - last);
+			}
+		}
 		vmm_run(v, &exit);
 		action = exit_dispatch(v, &exit);
 		if (action != EXIT_RESUME || !vm_is_running(v->vm))
 			break;
-		/* A guest that reprogrammed its timer wants its interrupt then, not at the next tick. */
-		if (v->vm->pc && vpc_timer_changed(v->vm->pc)) {
-			now = clock_ns();
-			arm_timer(cpu, v, now, now - last);
-		}
 		if (!pc->resched)
 			continue;
 		pc->resched = false;
@@ -209,6 +234,8 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 		arm_timer(cpu, v, now, 0);
 	}
 	lapic_timer_oneshot(0);
+	if (vmm->vcpu_put)
+		vmm->vcpu_put(v);
 	*ran_ns = clock_ns() - last;
 	return vm_is_running(v->vm) ? action : EXIT_STOP;
 }

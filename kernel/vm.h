@@ -77,6 +77,10 @@ struct vcpu {
 	uint64_t wake_at_ns;   /* BASALT_HC_WAKE_AT; 0 = none */
 	bool halted_with_irqs; /* HLT with interrupts enabled: an interrupt wakes it */
 	uint64_t charged_until_ns; /* while running: run time up to here is in se.total_ns */
+	/* DR0-DR3 are not switched by VM entry/exit on either vendor: these are the guest's, loaded
+	 * into the CPU at the start of each turn when they are not already there (vcpu.c). */
+	uint64_t dr[4];
+	bool dr_used;          /* the guest wrote a non-zero DR0-DR3 at some point */
 	/* CPUID answers already computed by the policy (which depends only on the vCPU). */
 	struct vcpu_cpuid_entry {
 		uint32_t leaf, subleaf;

@@ -22,6 +22,8 @@ enum vm_exit_code {
 	VM_EXIT_EXCEPTION,
 	VM_EXIT_INVALID_STATE, /* hardware refused to enter the guest */
 	VM_EXIT_IRQ_WINDOW,    /* the guest can take an interrupt now (asked for with request_irq_window) */
+	VM_EXIT_CR_ACCESS,     /* MOV to/from a control register the backend intercepts, CLTS, LMSW */
+	VM_EXIT_DR_ACCESS,     /* MOV to/from a debug register */
 	VM_EXIT_UNKNOWN,
 	VM_EXIT_COUNT
 };
@@ -47,6 +49,23 @@ struct vm_exit_npf {
 	bool present; /* a translation existed: a permission fault */
 };
 
+enum vm_cr_op { VM_CR_MOV_TO, VM_CR_MOV_FROM, VM_CR_CLTS, VM_CR_LMSW };
+
+/* gpr is the register operand (enum gpr order), or -1 when the CPU did not say: the core then
+ * decodes the instruction itself. */
+struct vm_exit_cr {
+	uint8_t cr;
+	int8_t gpr;
+	uint8_t op;        /* enum vm_cr_op */
+	uint16_t lmsw_src; /* LMSW's operand, when the CPU reported it */
+};
+
+struct vm_exit_dr {
+	uint8_t dr;
+	int8_t gpr;
+	bool write;
+};
+
 struct vm_exit_exception {
 	uint8_t vector;
 	bool has_error;
@@ -56,12 +75,15 @@ struct vm_exit_exception {
 struct vm_exit {
 	enum vm_exit_code code;
 	uint8_t insn_len;    /* length of the exiting instruction, 0 when unknown */
+	bool decode;         /* the CPU gave no length (no NRIPS): the core decodes the instruction */
 	uint32_t raw_reason; /* vendor number, only for messages */
 	union {
 		struct vm_exit_io io;
 		struct vm_exit_msr msr;
 		struct vm_exit_npf npf;
 		struct vm_exit_exception exception;
+		struct vm_exit_cr cr;
+		struct vm_exit_dr dr;
 	} u;
 };
 

@@ -35,6 +35,8 @@ enum vm_reg {
 	VM_REG_SYSENTER_EIP,
 	VM_REG_TSC_OFFSET, /* added to the host TSC for everything the guest reads */
 	VM_REG_CPL,        /* current privilege level 0-3; read-only */
+	VM_REG_CR8,        /* task priority as the guest sees it (never the host's) */
+	VM_REG_DR6,        /* the guest's DR6 (DR0-DR3 are the core's: struct vcpu dr[]) */
 	VM_REG_COUNT
 };
 
@@ -73,6 +75,11 @@ struct vmm_features {
 	bool decode_assist; /* the CPU reports instruction bytes on nested faults */
 	bool huge_pages;    /* 1 GiB nested pages */
 	uint32_t asids;     /* address-space ids (ASID / VPID), 0 if none */
+	/* Set by the core from its CPUID policy before any vCPU exists: the CR4 and EFER bits guests
+	 * may set. A backend that lets the guest write CR4 directly must intercept every other bit. */
+	uint64_t guest_cr4_allowed;
+	uint64_t guest_efer_allowed;
+	uint8_t guest_maxphyaddr; /* physical-address width the guest's CPUID shows */
 };
 
 struct vmm_ops {
@@ -104,6 +111,10 @@ struct vmm_ops {
 	void (*skip_instruction)(struct vcpu *vcpu, const struct vm_exit *exit);
 	/* Flushes the guest's TLB entries (after nested page-table changes). */
 	void (*flush_guest_tlb)(struct vcpu *vcpu);
+	/* Called before the first entry of a turn on this CPU and after its last exit: state the
+	 * backend switches per turn rather than per entry (VMX: DR6). May be NULL. */
+	void (*vcpu_load)(struct vcpu *vcpu);
+	void (*vcpu_put)(struct vcpu *vcpu);
 	/* Vendor name of a raw exit number, for messages only. */
 	const char *(*raw_exit_name)(uint32_t raw_reason);
 	/* Which hypercall instruction guests use: BASALT_HCALL_VMMCALL or _VMCALL. */

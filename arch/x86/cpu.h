@@ -53,6 +53,24 @@ DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
 #undef DEFINE_CR_ACCESSORS
 
+#define DEFINE_DR_ACCESSORS(n)                                              \
+	static inline uint64_t read_dr##n(void)                             \
+	{                                                                   \
+		uint64_t v;                                                 \
+		__asm__ volatile("mov %%db" #n ", %0" : "=r"(v));            \
+		return v;                                                   \
+	}                                                                   \
+	static inline void write_dr##n(uint64_t v)                          \
+	{                                                                   \
+		__asm__ volatile("mov %0, %%db" #n ::"r"(v));                \
+	}
+DEFINE_DR_ACCESSORS(0)
+DEFINE_DR_ACCESSORS(1)
+DEFINE_DR_ACCESSORS(2)
+DEFINE_DR_ACCESSORS(3)
+DEFINE_DR_ACCESSORS(6)
+#undef DEFINE_DR_ACCESSORS
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));

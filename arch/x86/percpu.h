@@ -21,6 +21,9 @@ struct percpu {
 	const void *current_vmcs; /* VMX: the VMCS VMPTRLD made current here */
 	volatile bool resched;   /* set by the timer interrupt: the running vCPU's slice may be over */
 	uint64_t timer_irqs;
+	/* The CPU's DR0-DR3 hold a vCPU's breakpoints (or whatever the firmware left): the next vCPU
+	 * must load its own. Starts false = unknown, i.e. "not clean". */
+	bool debug_regs_clean;
 };
 
 extern struct percpu percpu_area[MAX_CPUS];

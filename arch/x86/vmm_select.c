@@ -41,7 +41,7 @@ int vmm_select(void)
 		return -ENODEV;
 	vmm = candidate;
 	kprintf("basalt: backend %s on %s: nested paging, %s, %u address-space ids%s\n", vmm->name, vendor,
-		vmm_features.next_rip ? "next-RIP from the CPU" : "next-RIP from instruction lengths",
+		vmm_features.next_rip ? "next-RIP from the CPU" : "next-RIP by decoding each intercepted instruction",
 		vmm_features.asids, vmm_features.huge_pages ? ", 1 GiB pages" : "");
 	return 0;
 }

@@ -15,6 +15,9 @@
 #define GUEST_RIP 0x100000ull
 
 static struct vmcb *vmcb;
+static const struct vmm_features no_nrips = { .nested_paging = true };
+static const struct vmm_features with_nrips = { .nested_paging = true, .next_rip = true };
+static const struct vmm_features with_assists = { .nested_paging = true, .decode_assist = true };
 
 static int setup(void **state)
 {
@@ -42,7 +45,7 @@ static struct vm_exit translate(uint64_t code, uint64_t info1, uint64_t info2)
 	vmcb->control.exit_code = code;
 	vmcb->control.exit_info_1 = info1;
 	vmcb->control.exit_info_2 = info2;
-	svm_translate_exit(vmcb, false, 0, &e);
+	svm_translate_exit(vmcb, &no_nrips, 0, &e);
 	return e;
 }
 
@@ -54,7 +57,8 @@ static void test_cpuid_without_nrips(void **state)
 
 	(void)state;
 	assert_int_equal(e.code, VM_EXIT_CPUID);
-	assert_int_equal(e.insn_len, 2);
+	assert_int_equal(e.insn_len, 0); /* no NRIPS: the core decodes the instruction */
+	assert_true(e.decode);
 	assert_int_equal(e.raw_reason, 0x72);
 }
 
@@ -65,7 +69,7 @@ static void test_cpuid_with_nrips_uses_next_rip(void **state)
 	(void)state;
 	vmcb->control.exit_code = 0x72;
 	vmcb->control.next_rip = GUEST_RIP + 3; /* a prefixed CPUID */
-	svm_translate_exit(vmcb, true, 0, &e);
+	svm_translate_exit(vmcb, &with_nrips, 0, &e);
 	assert_int_equal(e.code, VM_EXIT_CPUID);
 	assert_int_equal(e.insn_len, 3);
 }
@@ -77,8 +81,9 @@ static void test_nrips_ignored_when_not_reported(void **state)
 	(void)state;
 	vmcb->control.exit_code = 0x72;
 	vmcb->control.next_rip = GUEST_RIP + 7; /* stale value; the CPU said it has no NRIPS */
-	svm_translate_exit(vmcb, false, 0, &e);
-	assert_int_equal(e.insn_len, 2);
+	svm_translate_exit(vmcb, &no_nrips, 0, &e);
+	assert_int_equal(e.insn_len, 0); /* no NRIPS: the core decodes the instruction */
+	assert_true(e.decode);
 }
 
 static void test_hlt(void **state)
@@ -87,7 +92,8 @@ static void test_hlt(void **state)
 
 	(void)state;
 	assert_int_equal(e.code, VM_EXIT_HLT);
-	assert_int_equal(e.insn_len, 1);
+	assert_int_equal(e.insn_len, 0); /* no NRIPS: the core decodes the instruction */
+	assert_true(e.decode);
 }
 
 static void test_vmmcall_is_hypercall(void **state)
@@ -96,7 +102,8 @@ static void test_vmmcall_is_hypercall(void **state)
 
 	(void)state;
 	assert_int_equal(e.code, VM_EXIT_HYPERCALL);
-	assert_int_equal(e.insn_len, 3);
+	assert_int_equal(e.insn_len, 0); /* no NRIPS: the core decodes the instruction */
+	assert_true(e.decode);
 }
 
 static void test_virtualisation_instructions(void **state)
@@ -110,7 +117,7 @@ static void test_virtualisation_instructions(void **state)
 		struct vm_exit e = translate(codes[i], 0, 0);
 
 		assert_int_equal(e.code, VM_EXIT_VIRT_INSN);
-		assert_int_equal(e.insn_len, 3);
+		assert_false(e.decode); /* #UD follows: no length needed */
 	}
 }
 
@@ -118,9 +125,11 @@ static void test_invd_and_wbinvd(void **state)
 {
 	(void)state;
 	assert_int_equal(translate(0x76, 0, 0).code, VM_EXIT_INVD);
-	assert_int_equal(translate(0x76, 0, 0).insn_len, 2);
+	assert_int_equal(translate(0x76, 0, 0).insn_len, 0); /* no NRIPS: the core decodes the instruction */
+	assert_true(translate(0x76, 0, 0).decode);
 	assert_int_equal(translate(0x89, 0, 0).code, VM_EXIT_INVD);
-	assert_int_equal(translate(0x89, 0, 0).insn_len, 2);
+	assert_int_equal(translate(0x89, 0, 0).insn_len, 0); /* no NRIPS: the core decodes the instruction */
+	assert_true(translate(0x89, 0, 0).decode);
 }
 
 /* ---- I/O ----------------------------------------------------------------- */
@@ -185,7 +194,7 @@ static void test_io_length_from_exit_info_2_even_with_nrips(void **state)
 	vmcb->control.exit_info_1 = ioio(0x60, 1, true, false, false);
 	vmcb->control.exit_info_2 = GUEST_RIP + 2;
 	vmcb->control.next_rip = GUEST_RIP + 2;
-	svm_translate_exit(vmcb, true, 0, &e);
+	svm_translate_exit(vmcb, &with_nrips, 0, &e);
 	assert_int_equal(e.insn_len, 2);
 	assert_int_equal(e.u.io.port, 0x60);
 }
@@ -199,14 +208,15 @@ static void test_msr_read_and_write(void **state)
 	(void)state;
 	vmcb->control.exit_code = 0x7c;
 	vmcb->control.exit_info_1 = 0; /* RDMSR */
-	svm_translate_exit(vmcb, false, 0xc0000080, &e);
+	svm_translate_exit(vmcb, &no_nrips, 0xc0000080, &e);
 	assert_int_equal(e.code, VM_EXIT_MSR);
 	assert_int_equal(e.u.msr.index, 0xc0000080);
 	assert_false(e.u.msr.write);
-	assert_int_equal(e.insn_len, 2);
+	assert_int_equal(e.insn_len, 0); /* no NRIPS: the core decodes the instruction */
+	assert_true(e.decode);
 
 	vmcb->control.exit_info_1 = 1; /* WRMSR */
-	svm_translate_exit(vmcb, false, 0xffffffff00000010ull, &e); /* upper RCX bits are ignored */
+	svm_translate_exit(vmcb, &no_nrips, 0xffffffff00000010ull, &e); /* upper RCX bits are ignored */
 	assert_int_equal(e.u.msr.index, 0x10);
 	assert_true(e.u.msr.write);
 }
@@ -290,6 +300,47 @@ static void test_invalid_state(void **state)
 	assert_int_equal(e.insn_len, 0);
 }
 
+static void test_invalid_state_32bit(void **state)
+{
+	/* QEMU writes VMEXIT_INVALID as a 32-bit -1. */
+	assert_int_equal(translate(0xffffffffull, 0, 0).code, VM_EXIT_INVALID_STATE);
+	(void)state;
+}
+
+static void test_cr4_write(void **state)
+{
+	struct vm_exit e = translate(0x14, 0, 0);
+	struct vm_exit a;
+
+	(void)state;
+	assert_int_equal(e.code, VM_EXIT_CR_ACCESS);
+	assert_int_equal(e.u.cr.cr, 4);
+	assert_int_equal(e.u.cr.op, VM_CR_MOV_TO);
+	assert_int_equal(e.u.cr.gpr, -1); /* no decode assists: the core decodes */
+	assert_true(e.decode);
+	vmcb->control.exit_code = 0x14;
+	vmcb->control.exit_info_1 = (1ull << 63) | 13;
+	svm_translate_exit(vmcb, &with_assists, 0, &a);
+	assert_int_equal(a.u.cr.gpr, 13);
+	vmcb->control.exit_info_1 = 13; /* the valid bit is what counts */
+	svm_translate_exit(vmcb, &with_assists, 0, &a);
+	assert_int_equal(a.u.cr.gpr, -1);
+}
+
+static void test_dr_writes(void **state)
+{
+	(void)state;
+	for (unsigned n = 0; n < 4; n++) {
+		struct vm_exit e = translate(0x30 + n, 0, 0);
+
+		assert_int_equal(e.code, VM_EXIT_DR_ACCESS);
+		assert_int_equal(e.u.dr.dr, n);
+		assert_true(e.u.dr.write);
+		assert_int_equal(e.u.dr.gpr, -1);
+	}
+	assert_int_equal(translate(0x37, 0, 0).code, VM_EXIT_UNKNOWN); /* DR7 writes are not intercepted */
+}
+
 static void test_unknown_codes(void **state)
 {
 	(void)state;
@@ -363,7 +414,7 @@ int main(void)
 		T(test_shutdown_intr_nmi),
 		T(test_exceptions),
 		T(test_invalid_state),
-		T(test_unknown_codes),
+		T(test_unknown_codes), T(test_invalid_state_32bit), T(test_cr4_write), T(test_dr_writes),
 		T(test_exit_names),
 		T(test_vmcb_offsets_match_manual),
 	};

@@ -144,8 +144,15 @@ static int svm_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
 	return rc;
 }
 
+/* CR4 writes exit so bits the guest's CPUID hides (OSXSAVE above all: XSAVE state is not switched)
+ * get #GP; DR0-DR3 writes exit so the core's copy (struct vcpu dr[]) stays the guest's truth. CR8
+ * needs nothing: with V_INTR_MASKING the guest's TPR is V_TPR and never the host's. DR6/DR7 are in
+ * the VMCB. */
 static void init_controls(struct vmcb_control *c, uint32_t asid, uint64_t ncr3)
 {
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(4);
+	c->intercept_dr = SVM_INTERCEPT_DR_WRITE(0) | SVM_INTERCEPT_DR_WRITE(1) | SVM_INTERCEPT_DR_WRITE(2) |
+			  SVM_INTERCEPT_DR_WRITE(3);
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI |
 			     SVM_INTERCEPT_CPUID | SVM_INTERCEPT_INVD | SVM_INTERCEPT_HLT |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
@@ -232,7 +239,7 @@ static void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vmcb->control.tlb_control = SVM_TLB_FLUSH_NONE;
 	/* An event whose delivery was cut short (e.g. by a nested fault) must be delivered again. */
 	vmcb->control.event_inj = (vmcb->control.exit_int_info & SVM_EVENT_VALID) ? vmcb->control.exit_int_info : 0;
-	svm_translate_exit(vmcb, vmm_features.next_rip, vcpu->gprs.r[GPR_RCX], exit);
+	svm_translate_exit(vmcb, &vmm_features, vcpu->gprs.r[GPR_RCX], exit);
 }
 
 static uint64_t *reg_field(struct vmcb *vmcb, enum vm_reg reg, uint32_t *clean_bit)
@@ -251,6 +258,7 @@ static uint64_t *reg_field(struct vmcb *vmcb, enum vm_reg reg, uint32_t *clean_b
 	case VM_REG_CR2: *clean_bit = VMCB_CLEAN_CR2; return &s->cr2;
 	case VM_REG_PAT: *clean_bit = VMCB_CLEAN_NP; return &s->g_pat;
 	case VM_REG_DR7: *clean_bit = VMCB_CLEAN_DRX; return &s->dr7;
+	case VM_REG_DR6: *clean_bit = VMCB_CLEAN_DRX; return &s->dr6;
 	case VM_REG_TSC_OFFSET: *clean_bit = VMCB_CLEAN_INTERCEPTS; return &vmcb->control.tsc_offset;
 	/* VMLOAD state: reloaded before every VMRUN, so no clean bit covers it. */
 	case VM_REG_FS_BASE: return &s->fs.base;
@@ -275,6 +283,8 @@ static uint64_t svm_get_reg(struct vcpu *vcpu, enum vm_reg reg)
 
 	if (reg == VM_REG_CPL)
 		return sv->vmcb->save.cpl & 3;
+	if (reg == VM_REG_CR8)
+		return sv->vmcb->control.vintr & SVM_VINTR_TPR_MASK;
 	if (!field)
 		return 0;
 	return reg == VM_REG_EFER ? *field & ~EFER_SVME : *field;
@@ -286,6 +296,11 @@ static void svm_set_reg(struct vcpu *vcpu, enum vm_reg reg, uint64_t value)
 	uint32_t clean_bit;
 	uint64_t *field = reg_field(sv->vmcb, reg, &clean_bit);
 
+	if (reg == VM_REG_CR8) {
+		sv->vmcb->control.vintr = (sv->vmcb->control.vintr & ~SVM_VINTR_TPR_MASK) | (value & SVM_VINTR_TPR_MASK);
+		vmcb_mark_dirty(sv->vmcb, VMCB_CLEAN_TPR);
+		return;
+	}
 	if (!field)
 		return;
 	*field = reg == VM_REG_EFER ? value | EFER_SVME : value;

@@ -12,10 +12,15 @@ struct svm_exit_kind {
 
 #define SVM_DENSE_CODES 0xa0 /* every intercept Basalt sets has a code below this, except NPF */
 
-/* Indexed by exit code, so translation costs one load on the hot path. QEMU TCG offers no NRIPS,
- * so the lengths of intercepted instructions live here; none of them takes a useful prefix, and a
- * guest that adds redundant prefixes only resumes mid-instruction itself. */
+/* Indexed by exit code, so translation costs one load on the hot path. insn_len marks the
+ * instructions whose handler moves RIP past them: without NRIPS (QEMU TCG) the core decodes the
+ * instruction itself, prefixes included, so the number is only "this exit needs a length". */
 static const struct svm_exit_kind svm_exit_kinds[SVM_DENSE_CODES] = {
+	[SVM_EXIT_WRITE_CR4] = { VM_EXIT_CR_ACCESS, 3, "write-cr4" },
+	[SVM_EXIT_WRITE_DR0] = { VM_EXIT_DR_ACCESS, 3, "write-dr0" },
+	[SVM_EXIT_WRITE_DR0 + 1] = { VM_EXIT_DR_ACCESS, 3, "write-dr1" },
+	[SVM_EXIT_WRITE_DR0 + 2] = { VM_EXIT_DR_ACCESS, 3, "write-dr2" },
+	[SVM_EXIT_WRITE_DR3] = { VM_EXIT_DR_ACCESS, 3, "write-dr3" },
 	[SVM_EXIT_INTR] = { VM_EXIT_INTR, 0, "intr" },
 	[SVM_EXIT_NMI] = { VM_EXIT_NMI, 0, "nmi" },
 	[SVM_EXIT_SMI] = { VM_EXIT_INTR, 0, "smi" },
@@ -48,7 +53,7 @@ static const struct svm_exit_kind *find_kind(uint64_t code)
 		return &svm_exit_kinds[code];
 	if (code == SVM_EXIT_NPF)
 		return &svm_exit_npf;
-	if (code == SVM_EXIT_INVALID)
+	if (code == SVM_EXIT_INVALID || code == SVM_EXIT_INVALID32)
 		return &svm_exit_invalid;
 	return NULL;
 }
@@ -89,13 +94,34 @@ static void translate_npf(const struct vmcb *vmcb, struct vm_exit *exit)
 	exit->u.npf.read = !exit->u.npf.write && !exit->u.npf.exec;
 }
 
-void svm_translate_exit(const struct vmcb *vmcb, bool has_nrips, uint64_t guest_rcx, struct vm_exit *exit)
+/* With decode assists the CPU names the register; otherwise the core decodes the instruction. */
+static int8_t crdr_gpr(const struct vmcb *vmcb, bool decode_assist)
+{
+	uint64_t info = vmcb->control.exit_info_1;
+
+	return decode_assist && (info & SVM_CRDR_INFO_VALID) ? (int8_t)SVM_CRDR_INFO_GPR(info) : -1;
+}
+
+static void translate_crdr(const struct vmcb *vmcb, uint64_t code, bool decode_assist, struct vm_exit *exit)
+{
+	if (exit->code == VM_EXIT_CR_ACCESS) {
+		exit->u.cr = (struct vm_exit_cr){ .cr = (uint8_t)(code - SVM_EXIT_WRITE_CR0),
+						  .gpr = crdr_gpr(vmcb, decode_assist), .op = VM_CR_MOV_TO };
+		return;
+	}
+	exit->u.dr = (struct vm_exit_dr){ .dr = (uint8_t)(code - SVM_EXIT_WRITE_DR0),
+					  .gpr = crdr_gpr(vmcb, decode_assist), .write = true };
+}
+
+void svm_translate_exit(const struct vmcb *vmcb, const struct vmm_features *f, uint64_t guest_rcx,
+			struct vm_exit *exit)
 {
 	uint64_t code = vmcb->control.exit_code;
 	const struct svm_exit_kind *k = find_kind(code);
 
 	exit->raw_reason = (uint32_t)code;
 	exit->insn_len = 0;
+	exit->decode = false;
 	if (!k && code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		exit->code = VM_EXIT_EXCEPTION;
 		exit->u.exception.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
@@ -106,11 +132,13 @@ void svm_translate_exit(const struct vmcb *vmcb, bool has_nrips, uint64_t guest_
 	exit->code = k ? k->neutral : VM_EXIT_UNKNOWN;
 	if (!k)
 		return;
-	if (has_nrips && vmcb->control.next_rip > vmcb->save.rip)
+	if (f->next_rip && vmcb->control.next_rip > vmcb->save.rip)
 		exit->insn_len = (uint8_t)(vmcb->control.next_rip - vmcb->save.rip);
-	else
-		exit->insn_len = k->insn_len;
-	if (code == SVM_EXIT_IOIO)
+	else if (k->insn_len && k->neutral != VM_EXIT_VIRT_INSN) /* #UD needs no length */
+		exit->decode = true;
+	if (exit->code == VM_EXIT_CR_ACCESS || exit->code == VM_EXIT_DR_ACCESS)
+		translate_crdr(vmcb, code, f->decode_assist, exit);
+	else if (code == SVM_EXIT_IOIO)
 		translate_io(vmcb, exit);
 	else if (code == SVM_EXIT_NPF)
 		translate_npf(vmcb, exit);

@@ -176,6 +176,10 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_NPF_FETCH (1ull << 4)
 
 /* Exit codes */
+#define SVM_EXIT_WRITE_CR0 0x010 /* + CR number */
+#define SVM_EXIT_WRITE_CR4 0x014
+#define SVM_EXIT_WRITE_DR0 0x030 /* + DR number */
+#define SVM_EXIT_WRITE_DR3 0x033
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061
@@ -202,6 +206,14 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_EXIT_XSETBV 0x08d
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID 0xffffffffffffffffull
+/* QEMU stores VMEXIT_INVALID as a 32-bit -1: both spellings mean "the CPU refused the state". */
+#define SVM_EXIT_INVALID32 0xffffffffull
+/* With decode assists, EXITINFO1 of a MOV CR/DR intercept names the GPR (APM 15.33.1). */
+#define SVM_CRDR_INFO_VALID (1ull << 63)
+#define SVM_CRDR_INFO_GPR(i) ((unsigned)(i) & 0xf)
+#define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
+#define SVM_INTERCEPT_DR_WRITE(n) (1u << (16 + (n)))
+#define SVM_VINTR_TPR_MASK 0xfull
 
 /* Marks groups dirty after the hypervisor changed them. */
 static inline void vmcb_mark_dirty(struct vmcb *vmcb, uint32_t bits)

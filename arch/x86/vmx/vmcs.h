@@ -129,6 +129,9 @@
 #define PROC_MWAIT_EXITING (1u << 10)
 #define PROC_CR3_LOAD_EXITING (1u << 15)
 #define PROC_CR3_STORE_EXITING (1u << 16)
+#define PROC_CR8_LOAD_EXITING (1u << 19)
+#define PROC_CR8_STORE_EXITING (1u << 20)
+#define PROC_MOV_DR_EXITING (1u << 23)
 #define PROC_UNCONDITIONAL_IO (1u << 24)
 #define PROC_USE_IO_BITMAPS (1u << 25)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
@@ -141,12 +144,14 @@
 #define PROC2_WBINVD_EXITING (1u << 6)
 #define PROC2_UNRESTRICTED_GUEST (1u << 7)
 /* VM-exit controls */
+#define EXIT_SAVE_DEBUG (1u << 2)
 #define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
 #define EXIT_SAVE_PAT (1u << 18)
 #define EXIT_LOAD_PAT (1u << 19)
 #define EXIT_SAVE_EFER (1u << 20)
 #define EXIT_LOAD_EFER (1u << 21)
 /* VM-entry controls */
+#define ENTRY_LOAD_DEBUG (1u << 2)
 #define ENTRY_IA32E_MODE (1u << 9)
 #define ENTRY_LOAD_PAT (1u << 14)
 #define ENTRY_LOAD_EFER (1u << 15)
@@ -188,6 +193,7 @@
 #define VMX_EXIT_VMXOFF 26
 #define VMX_EXIT_VMXON 27
 #define VMX_EXIT_CR_ACCESS 28
+#define VMX_EXIT_MOV_DR 29
 #define VMX_EXIT_IO 30
 #define VMX_EXIT_RDMSR 31
 #define VMX_EXIT_WRMSR 32
@@ -222,5 +228,10 @@
 #define VMX_CR_NUMBER(q) ((q) & 0xf)
 #define VMX_CR_ACCESS_TYPE(q) (((q) >> 4) & 3)
 #define VMX_CR_GPR(q) (((q) >> 8) & 0xf)
+#define VMX_CR_LMSW_SOURCE(q) (((q) >> 16) & 0xffff)
+/* MOV-DR qualification */
+#define VMX_DR_NUMBER(q) ((q) & 7)
+#define VMX_DR_FROM (1u << 4)
+#define VMX_DR_GPR(q) (((q) >> 8) & 0xf)
 
 #endif

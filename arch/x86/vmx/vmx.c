@@ -171,6 +171,7 @@ static int vmx_vcpu_create(struct vcpu *vcpu)
 		return -ENOMEM;
 	vv->vmcs_pa = virt_to_phys(vv->vmcs);
 	vv->vpid = next_vpid++;
+	vv->dr6 = DR6_RESET;
 	return vmx_vmcs_init(vv, ept_pointer(npt_root_pa(&vcpu->vm->npt)));
 }
 
@@ -210,6 +211,8 @@ const struct vmm_ops vmx_ops = {
 	.interrupt_ready = vmx_interrupt_ready,
 	.request_irq_window = vmx_request_irq_window,
 	.flush_guest_tlb = vmx_flush_guest_tlb,
+	.vcpu_load = vmx_vcpu_load,
+	.vcpu_put = vmx_vcpu_put,
 	.raw_exit_name = vmx_exit_reason_name,
 	.hypercall_kind = BASALT_HCALL_VMCALL,
 };

@@ -31,6 +31,9 @@ struct vmx_vcpu {
 	uint64_t cr2;           /* VMX does not switch CR2: kept here while other guests run */
 	uint32_t entry_controls;
 	uint32_t proc_controls;
+	uint64_t tpr;           /* CR8 as the guest sees it: CR8 exits keep it off the host's TPR */
+	uint64_t dr6;           /* the guest's DR6 between turns */
+	bool dr6_loaded;        /* inside a turn: the guest's DR6 is in the CPU */
 };
 
 extern const struct vmm_ops vmx_ops;
@@ -56,6 +59,8 @@ void vmx_set_seg(struct vcpu *vcpu, enum vm_seg seg, const struct vm_segment *in
 int vmx_inject_event(struct vcpu *vcpu, const struct vm_event *event);
 void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
 void vmx_flush_guest_tlb(struct vcpu *vcpu);
+void vmx_vcpu_load(struct vcpu *vcpu);
+void vmx_vcpu_put(struct vcpu *vcpu);
 bool vmx_interrupt_ready(struct vcpu *vcpu);
 void vmx_request_irq_window(struct vcpu *vcpu, bool on);
 

@@ -17,6 +17,11 @@ int vmx_adjust_control(uint64_t cap_msr, uint32_t want, uint32_t need, uint32_t 
 	return *missing ? -ENOTSUP : 0;
 }
 
+/* State VM entry and exit do not switch, so the guest must not reach it directly: CR8 is the host's
+ * own task priority (a guest write would mask the host's timer), DR0-DR3 and DR6 are the host's
+ * registers. DR7 is switched by the debug-controls entry/exit bits, required below. */
+#define GUEST_STATE_EXITS (PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_MOV_DR_EXITING)
+
 struct control_word {
 	const char *name;
 	uint64_t cap;
@@ -33,13 +38,13 @@ int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out, 
 		{ "pin-based", caps->pin, PIN_PREEMPTION_TIMER, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &out->pin },
 		{ "processor-based", caps->proc, PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
 		  PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS |
-			  PROC_TSC_OFFSETTING, &out->proc },
+			  PROC_TSC_OFFSETTING | GUEST_STATE_EXITS, &out->proc },
 		{ "secondary processor-based", caps->proc2,
 		  PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST | PROC2_ENABLE_RDTSCP | PROC2_WBINVD_EXITING,
 		  PROC2_ENABLE_EPT, &out->proc2 },
 		{ "VM-exit", caps->exit, EXIT_SAVE_PAT | EXIT_LOAD_PAT,
-		  EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, &out->exit },
-		{ "VM-entry", caps->entry, ENTRY_LOAD_PAT, ENTRY_LOAD_EFER, &out->entry },
+		  EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_DEBUG, &out->exit },
+		{ "VM-entry", caps->entry, ENTRY_LOAD_PAT, ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG, &out->entry },
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {

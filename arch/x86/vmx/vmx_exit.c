@@ -30,7 +30,8 @@ static const struct vmx_exit_kind vmx_exit_kinds[VMX_EXIT_REASONS] = {
 	[VMX_EXIT_VMWRITE] = { VM_EXIT_VIRT_INSN, "vmwrite" },
 	[VMX_EXIT_VMXOFF] = { VM_EXIT_VIRT_INSN, "vmxoff" },
 	[VMX_EXIT_VMXON] = { VM_EXIT_VIRT_INSN, "vmxon" },
-	[VMX_EXIT_CR_ACCESS] = { VM_EXIT_UNKNOWN, "cr-access" },
+	[VMX_EXIT_CR_ACCESS] = { VM_EXIT_CR_ACCESS, "cr-access" },
+	[VMX_EXIT_MOV_DR] = { VM_EXIT_DR_ACCESS, "mov-dr" },
 	[VMX_EXIT_IO] = { VM_EXIT_IO, "io" },
 	[VMX_EXIT_RDMSR] = { VM_EXIT_MSR, "rdmsr" },
 	[VMX_EXIT_WRMSR] = { VM_EXIT_MSR, "wrmsr" },
@@ -115,6 +116,24 @@ static void translate_ept(const struct vmx_exit_info *info, struct vm_exit *exit
 	exit->u.npf.present = q & VMX_EPT_PRESENT_MASK;
 }
 
+_Static_assert(VM_CR_MOV_TO == 0 && VM_CR_MOV_FROM == 1 && VM_CR_CLTS == 2 && VM_CR_LMSW == 3,
+	       "enum vm_cr_op follows the VMX access types");
+
+/* The access types 0-3 of the qualification are MOV to CR, MOV from CR, CLTS and LMSW, the order
+ * of enum vm_cr_op. */
+static void translate_cr(uint64_t q, struct vm_exit *exit)
+{
+	exit->u.cr = (struct vm_exit_cr){ .cr = (uint8_t)VMX_CR_NUMBER(q), .gpr = (int8_t)VMX_CR_GPR(q),
+					  .op = (uint8_t)VMX_CR_ACCESS_TYPE(q),
+					  .lmsw_src = (uint16_t)VMX_CR_LMSW_SOURCE(q) };
+}
+
+static void translate_dr(uint64_t q, struct vm_exit *exit)
+{
+	exit->u.dr = (struct vm_exit_dr){ .dr = (uint8_t)VMX_DR_NUMBER(q), .gpr = (int8_t)VMX_DR_GPR(q),
+					  .write = !(q & VMX_DR_FROM) };
+}
+
 static void translate_exception(const struct vmx_exit_info *info, struct vm_exit *exit)
 {
 	if ((info->intr_info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
@@ -132,6 +151,7 @@ void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit)
 
 	exit->raw_reason = info->reason;
 	exit->insn_len = (uint8_t)info->insn_len;
+	exit->decode = false; /* VMX reports the length of every instruction that exits */
 	exit->code = basic < VMX_EXIT_REASONS && vmx_exit_kinds[basic].name ? vmx_exit_kinds[basic].neutral
 									  : VM_EXIT_UNKNOWN;
 	if (info->reason & VMX_EXIT_FAILED_ENTRY) {
@@ -152,6 +172,12 @@ void vmx_translate_exit(const struct vmx_exit_info *info, struct vm_exit *exit)
 		break;
 	case VMX_EXIT_EXCEPTION_NMI:
 		translate_exception(info, exit);
+		break;
+	case VMX_EXIT_CR_ACCESS:
+		translate_cr(info->qualification, exit);
+		break;
+	case VMX_EXIT_MOV_DR:
+		translate_dr(info->qualification, exit);
 		break;
 	default:
 		break;

@@ -12,8 +12,6 @@
 #include "kernel/errno.h"
 #include "kernel/vm.h"
 
-#define CR_ACCESS_MOV_TO 0
-
 /* Delivers a host interrupt that caused the exit: it stays pending in the LAPIC until IF=1. */
 static inline void take_host_interrupt(void)
 {
@@ -30,21 +28,6 @@ static void requeue_vectoring_event(void)
 	vmwrite(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12)); /* bit 12 is reserved on entry */
 	if (info & INTR_INFO_ERROR_VALID)
 		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
-}
-
-/* MOV to CR0/CR4 exits only when the guest changes a host-owned bit; keep the guest's view. */
-static bool handle_cr_access(struct vcpu *vcpu, struct vmx_vcpu *vv, uint64_t q, uint32_t insn_len)
-{
-	unsigned cr = VMX_CR_NUMBER(q);
-	unsigned gpr = VMX_CR_GPR(q);
-	uint64_t value;
-
-	if (VMX_CR_ACCESS_TYPE(q) != CR_ACCESS_MOV_TO || (cr != 0 && cr != 4) || gpr == GPR_RSP)
-		return false;
-	value = vcpu->gprs.r[gpr];
-	vmx_set_cr(vv, (int)cr, value);
-	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + insn_len);
-	return true;
 }
 
 static void report_entry_failure(struct vcpu *vcpu, struct vm_exit *exit)
@@ -83,14 +66,9 @@ void vmx_run(struct vcpu *vcpu, struct vm_exit *exit)
 	struct vmx_exit_info info;
 
 	vmx_load(vv);
-	for (;;) {
-		if (!enter_once(vcpu, vv, &info)) {
-			report_entry_failure(vcpu, exit);
-			return;
-		}
-		if ((info.reason & 0xffff) != VMX_EXIT_CR_ACCESS ||
-		    !handle_cr_access(vcpu, vv, info.qualification, info.insn_len))
-			break;
+	if (!enter_once(vcpu, vv, &info)) {
+		report_entry_failure(vcpu, exit);
+		return;
 	}
 	if ((info.reason & 0xffff) == VMX_EXIT_EPT_VIOLATION)
 		info.gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
@@ -145,6 +123,10 @@ uint64_t vmx_get_reg(struct vcpu *vcpu, enum vm_reg reg)
 		return vmx_get_cr(reg == VM_REG_CR0 ? 0 : 4);
 	if (reg == VM_REG_CR2)
 		return vv->cr2;
+	if (reg == VM_REG_CR8)
+		return vv->tpr;
+	if (reg == VM_REG_DR6)
+		return vv->dr6_loaded ? read_dr6() : vv->dr6;
 	if (reg == VM_REG_CPL) /* VMX keeps CPL as SS.DPL (SDM 27.3.1, "Saving Segment Registers") */
 		return (vmread(VMCS_GUEST_ES_AR + VMCS_SEG_STRIDE * VM_SEG_SS) >> 5) & 3;
 	if (msr_area_slot(vv, reg))
@@ -163,6 +145,16 @@ void vmx_set_reg(struct vcpu *vcpu, enum vm_reg reg, uint64_t value)
 	}
 	if (reg == VM_REG_CR2) {
 		vv->cr2 = value;
+		return;
+	}
+	if (reg == VM_REG_CR8) {
+		vv->tpr = value;
+		return;
+	}
+	if (reg == VM_REG_DR6) {
+		vv->dr6 = value;
+		if (vv->dr6_loaded)
+			write_dr6(value);
 		return;
 	}
 	if (msr_area_slot(vv, reg)) {
@@ -253,6 +245,25 @@ void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
 	shadow = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	if (shadow & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, shadow & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* VMX switches DR7 but not DR6, which the CPU updates itself on a #DB inside the guest: the guest's
+ * DR6 lives in the CPU for the whole turn and in vv->dr6 between turns. */
+void vmx_vcpu_load(struct vcpu *vcpu)
+{
+	struct vmx_vcpu *vv = vcpu->arch;
+
+	write_dr6(vv->dr6);
+	vv->dr6_loaded = true;
+}
+
+void vmx_vcpu_put(struct vcpu *vcpu)
+{
+	struct vmx_vcpu *vv = vcpu->arch;
+
+	vv->dr6 = read_dr6();
+	vv->dr6_loaded = false;
+	write_dr6(DR6_RESET); /* the next vCPU loads its own; leave nothing of this one behind */
 }
 
 void vmx_flush_guest_tlb(struct vcpu *vcpu)

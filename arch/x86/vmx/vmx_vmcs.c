@@ -57,7 +57,11 @@ void vmx_load(struct vmx_vcpu *vv)
 	}
 }
 
-/* Bits the CPU forces in CR0/CR4 are owned by the host: the guest reads its own value from the shadow. */
+/* Host-owned bits: a guest MOV that would change one exits to the core (kernel/cr_access.c), which
+ * checks it as the CPU would, and the guest reads its own value from the shadow. Owned are the bits
+ * the CPU forces in VMX operation, CR0.PG (a paging switch changes EFER.LMA, which the entry
+ * controls must follow), and every CR4 bit the guest's CPUID does not offer: VMX would accept
+ * them natively (OSXSAVE with the host's XCR0, for one). */
 static uint64_t cr_mask(int cr)
 {
 	uint64_t fixed0 = cr == 0 ? vmx_caps.cr0_fixed0 : vmx_caps.cr4_fixed0;
@@ -65,7 +69,9 @@ static uint64_t cr_mask(int cr)
 
 	if (cr == 0 && (vmx_controls.proc2 & PROC2_UNRESTRICTED_GUEST))
 		fixed0 &= ~(CR0_PE | CR0_PG);
-	return fixed0 | ~fixed1;
+	if (cr == 0)
+		return fixed0 | ~fixed1 | CR0_PG;
+	return fixed0 | ~fixed1 | ~vmm_features.guest_cr4_allowed;
 }
 
 void vmx_set_cr(struct vmx_vcpu *vv, int cr, uint64_t value)

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* Guest-linear memory access and instruction fetch for the running vCPU (kernel/guest_walk.c walks). */
+#include "kernel/gva.h"
+
+#include "arch/x86/cr.h"
+#include "kernel/errno.h"
+#include "kernel/exit.h"
+#include "kernel/gmem.h"
+#include "kernel/guest_walk.h"
+#include "kernel/vm.h"
+#include "kernel/vmm.h"
+
+#define VECTOR_GP 13
+#define VECTOR_PF 14
+#define PAGE_BYTES 4096u
+
+static int read_guest_physical(void *ctx, uint64_t gpa, void *dst, size_t size)
+{
+	return gpa_read(ctx, gpa, dst, size);
+}
+
+static void walk_regs(struct vcpu *vcpu, struct gwalk_regs *r)
+{
+	*r = (struct gwalk_regs){ .cr0 = vmm_get_reg(vcpu, VM_REG_CR0), .cr3 = vmm_get_reg(vcpu, VM_REG_CR3),
+				  .cr4 = vmm_get_reg(vcpu, VM_REG_CR4), .efer = vmm_get_reg(vcpu, VM_REG_EFER),
+				  .cpl = (unsigned)vmm_get_reg(vcpu, VM_REG_CPL),
+				  .maxphyaddr = vmm_features.guest_maxphyaddr };
+}
+
+static int fault_from(int rc, uint64_t la, uint32_t error, struct gva_fault *fault)
+{
+	if (rc == -EINVAL) /* non-canonical */
+		*fault = (struct gva_fault){ .vector = VECTOR_GP };
+	else if (rc == -EFAULT)
+		*fault = (struct gva_fault){ .vector = VECTOR_PF, .error = error, .address = la };
+	return rc == -EIO ? -EIO : -EFAULT;
+}
+
+/* One page at a time: each page of the range has its own translation and permissions. */
+static int gva_copy(struct vcpu *vcpu, uint64_t la, void *buf, size_t len, bool write, struct gva_fault *fault)
+{
+	unsigned access = write ? GWALK_WRITE : 0;
+	struct gwalk_regs r;
+	uint8_t *p = buf;
+
+	walk_regs(vcpu, &r);
+	if (r.cpl == 3)
+		access |= GWALK_USER;
+	while (len) {
+		size_t chunk = PAGE_BYTES - (la & (PAGE_BYTES - 1));
+		uint64_t gpa;
+		uint32_t error = 0;
+		int rc = guest_walk(&r, read_guest_physical, vcpu->vm, la, access, &gpa, &error);
+
+		if (rc)
+			return fault_from(rc, la, error, fault);
+		if (chunk > len)
+			chunk = len;
+		rc = write ? gpa_write(vcpu->vm, gpa, p, chunk) : gpa_read(vcpu->vm, gpa, p, chunk);
+		if (rc)
+			return -EIO; /* the guest's own mapping points at no RAM: what it asked for cannot be */
+		la += chunk;
+		p += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int gva_read(struct vcpu *vcpu, uint64_t la, void *dst, size_t len, struct gva_fault *fault)
+{
+	return gva_copy(vcpu, la, dst, len, false, fault);
+}
+
+int gva_write(struct vcpu *vcpu, uint64_t la, const void *src, size_t len, struct gva_fault *fault)
+{
+	return gva_copy(vcpu, la, (void *)src, len, true, fault);
+}
+
+static enum insn_mode code_mode(struct vcpu *vcpu, const struct gwalk_regs *r, const struct vm_segment *cs)
+{
+	if (!(r->cr0 & CR0_PE) || (vmm_get_reg(vcpu, VM_REG_RFLAGS) & RFLAGS_VM))
+		return INSN_MODE_16;
+	if ((r->efer & EFER_LMA) && (cs->access & SEG_L))
+		return INSN_MODE_64;
+	return cs->access & SEG_DB ? INSN_MODE_32 : INSN_MODE_16;
+}
+
+/* Fetches only up to the end of the page first: an instruction that ends there must not fault on
+ * a next page it does not use. */
+int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *fault)
+{
+	struct vm_segment cs;
+	struct gwalk_regs r;
+	uint8_t bytes[INSN_MAX_LEN];
+	enum insn_mode mode;
+	uint64_t la, fault_la = 0;
+	uint32_t error = 0;
+	size_t n;
+	int rc;
+
+	walk_regs(vcpu, &r);
+	vmm_get_seg(vcpu, VM_SEG_CS, &cs);
+	mode = code_mode(vcpu, &r, &cs);
+	la = vmm_get_reg(vcpu, VM_REG_RIP);
+	la = mode == INSN_MODE_64 ? la : (uint32_t)(cs.base + la);
+	n = PAGE_BYTES - (la & (PAGE_BYTES - 1));
+	if (n > INSN_MAX_LEN)
+		n = INSN_MAX_LEN;
+	for (;;) {
+		rc = guest_fetch(&r, read_guest_physical, vcpu->vm, la, bytes, n, &error, &fault_la);
+		if (rc)
+			return fault_from(rc, fault_la, error, fault);
+		rc = insn_decode(bytes, n, mode, insn);
+		if (rc != -EAGAIN || n == INSN_MAX_LEN)
+			return rc ? -EINVAL : 0;
+		n = INSN_MAX_LEN;
+	}
+}
+
+void vcpu_inject_fault(struct vcpu *vcpu, const struct gva_fault *fault)
+{
+	struct vm_event ev = { .kind = VM_EVENT_EXCEPTION, .vector = fault->vector, .has_error = true,
+			       .error_code = fault->error };
+
+	if (fault->vector == VECTOR_PF)
+		vmm_set_reg(vcpu, VM_REG_CR2, fault->address);
+	if (vmm_inject(vcpu, &ev))
+		vm_crash(vcpu->vm, "exception %u while another event was pending", fault->vector);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Guest-linear memory as the running vCPU sees it: its own page tables, its own privilege level. */
+#ifndef BASALT_GVA_H
+#define BASALT_GVA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86/insn_decode.h"
+
+struct vcpu;
+
+/* What the guest gets when an access fails as it would on the CPU. */
+struct gva_fault {
+	uint8_t vector;     /* 14 (#PF) or 13 (#GP, non-canonical address) */
+	uint32_t error;     /* #PF error code */
+	uint64_t address;   /* CR2 for #PF */
+};
+
+/*
+ * Copies len bytes between the hypervisor and guest-linear address la (page by page, with write or
+ * read permission and the vCPU's CPL). 0; -EFAULT with *fault filled (the caller injects it with
+ * vcpu_inject_fault); -EIO when the guest's page tables point outside its RAM (the caller ends
+ * the VM).
+ */
+int gva_read(struct vcpu *vcpu, uint64_t la, void *dst, size_t len, struct gva_fault *fault);
+int gva_write(struct vcpu *vcpu, uint64_t la, const void *src, size_t len, struct gva_fault *fault);
+/* Fetches and decodes the instruction at CS:RIP. 0; -EFAULT (*fault) or -EIO as above; -EINVAL
+ * when the bytes there are no instruction this decoder knows (they changed since the exit). */
+int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *fault);
+/* Delivers a fault gva_* reported (CR2 included). */
+void vcpu_inject_fault(struct vcpu *vcpu, const struct gva_fault *fault);
+
+#endif
