@@ -73,6 +73,13 @@ static const uint16_t map0_d64[16] = {
 	0,
 };
 
+/* x87 (D8..DF): defined register forms, bit n = ModRM C0+n; memory forms: undefined /reg members. */
+static const uint64_t x87_reg_forms[8] = {
+	0xffffffffffffffffull, 0xffff7f33ff01ffffull, 0x00000200ffffffffull, 0x00ffff1fffffffffull,
+	0xffffffffffffffffull, 0x0000ffffffffffffull, 0xffffffff02ffffffull, 0x00ffff01ffffffffull,
+};
+static const uint8_t x87_mem_undefined[8] = { 0, 1u << 1, 0, 1u << 4 | 1u << 6, 0, 1u << 5, 0, 0 };
+
 /* ---- map 1 (0F xx) ---------------------------------------------------------- */
 static const uint16_t map1_modrm[16] = {
 	B16(1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0), /* 0x */
@@ -145,7 +152,7 @@ static const uint16_t map3_defined[16] = {
  * Others are left unclaimed (-ENOTSUP): the list keeps growing with each CPU generation.
  */
 static const uint16_t grp7_reg_forms[4] = {
-	B16(1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 1), /* C0..CF: VMX, MONITOR, CLAC, ENCLS */
+	B16(1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1), /* C0..CF: VMX, MONITOR, CLAC, ENCLS */
 	B16(1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), /* D0..DF: XGETBV, XSETBV, VMFUNC, SVM */
 	B16(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1), /* E0..EF: SMSW, SERIALIZE, PKRU */
 	B16(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0), /* F0..FF: LMSW SWAPGS RDTSCP ..X CLZERO RDPRU */
@@ -414,6 +421,11 @@ static int check_map0(const struct insn *in, enum insn_mode mode)
 	default: break;
 	}
 	(void)mode;
+	if (in->opcode >= 0xd8 && in->opcode <= 0xdf) {
+		if (in->mod == 3)
+			return (x87_reg_forms[in->opcode - 0xd8] >> (in->modrm - 0xc0)) & 1 ? 0 : -EINVAL;
+		return (x87_mem_undefined[in->opcode - 0xd8] >> r) & 1 ? -EINVAL : 0;
+	}
 	return 0;
 }
 
@@ -428,6 +440,11 @@ static int check_grp9(const struct insn *in)
 	return 0;
 }
 
+static bool is_real_cr(uint8_t n)
+{
+	return n == 0 || n == 2 || n == 3 || n == 4 || n == 8;
+}
+
 static int check_map1(const struct insn *in, enum insn_mode mode)
 {
 	uint8_t r = (in->modrm >> 3) & 7, mp = mandatory_prefix(in);
@@ -436,24 +453,51 @@ static int check_map1(const struct insn *in, enum insn_mode mode)
 	case 0x00: return r >= 6 ? -EINVAL : 0;
 	case 0x01:
 		if (in->mod != 3)
-			return 0;
+			return (r == 5 && mp != 0xf3) ? -EINVAL : 0; /* /5 memory is RSTORSSP only */
 		if (in->modrm == 0xf8 && mode != INSN_MODE_64)
 			return -EINVAL; /* SWAPGS */
 		return bit16(grp7_reg_forms, (uint8_t)(in->modrm - 0xc0)) ? 0 : -ENOTSUP;
 	case 0x0d: case 0x13: case 0x17: case 0x2b: case 0xb2: case 0xb4: case 0xb5:
 	case 0xc3: case 0xe7: case 0xf0:
 		return in->mod == 3 ? -EINVAL : 0; /* memory-only forms */
+	case 0x20: case 0x22:
+		return is_real_cr(in->reg) ? 0 : -EINVAL;
+	case 0x50: case 0xc5: case 0xd7: case 0xf7:
+		return in->mod != 3 ? -EINVAL : 0; /* register-only forms */
 	case 0x71: case 0x72:
 		return (in->mod != 3 || (r != 2 && r != 4 && r != 6)) ? -EINVAL : 0;
 	case 0x73:
-		return (in->mod != 3 || r == 0 || r == 1 || r == 4 || r == 5) ? -EINVAL : 0;
+		if (in->mod != 3 || r == 0 || r == 1 || r == 4 || r == 5)
+			return -EINVAL;
+		return ((r == 3 || r == 7) && mp != 0x66) ? -EINVAL : 0; /* PSRLDQ/PSLLDQ are SSE only */
 	case 0x78: case 0x79:
 		if (mp == 0xf3)
 			return -EINVAL;
 		return (mp && in->mod != 3) ? -EINVAL : 0; /* EXTRQ / INSERTQ are register-only */
+	case 0xae:
+		if (in->mod != 3 || r > 4)
+			return 0;
+		if (r == 4)
+			return mp == 0xf3 ? 0 : -EINVAL; /* PTWRITE */
+		return (mp == 0xf3 && mode == INSN_MODE_64) ? 0 : -EINVAL; /* RD/WR FS/GS BASE */
 	case 0xb8: return mp == 0xf3 ? 0 : -EINVAL; /* POPCNT; bare 0F B8 is Itanium's JMPE */
 	case 0xba: return r < 4 ? -EINVAL : 0;
 	case 0xc7: return check_grp9(in);
+	default: return 0;
+	}
+}
+
+static int check_map2(const struct insn *in)
+{
+	uint8_t mp = mandatory_prefix(in);
+
+	if (in->mod != 3)
+		return 0;
+	switch (in->opcode) {
+	case 0x2a: case 0x80: case 0x81: case 0x82: case 0xf5: case 0xf8: case 0xf9:
+		return -EINVAL; /* MOVNTDQA, INVEPT/INVVPID/INVPCID, WRUSS, MOVDIR*: memory only */
+	case 0xf0: case 0xf1: return mp == 0xf2 ? 0 : -EINVAL; /* CRC32 takes registers, MOVBE not */
+	case 0xf6: return mp ? 0 : -EINVAL; /* ADCX/ADOX take registers, WRSS not */
 	default: return 0;
 	}
 }
@@ -464,8 +508,8 @@ static int check_form(const struct insn *in, enum insn_mode mode)
 		return check_map0(in, mode);
 	if (in->map == 1)
 		return check_map1(in, mode);
-	if (in->map == 2 && in->opcode >= 0x80 && in->opcode <= 0x82)
-		return in->mod == 3 ? -EINVAL : 0; /* INVEPT, INVVPID, INVPCID take memory */
+	if (in->map == 2)
+		return check_map2(in);
 	return 0;
 }
 
@@ -567,11 +611,6 @@ static enum insn_kind classify_grp7(uint8_t modrm)
 	case 0xf9: return INSN_RDTSCP;
 	default: return INSN_OTHER;
 	}
-}
-
-static bool is_real_cr(uint8_t n)
-{
-	return n == 0 || n == 2 || n == 3 || n == 4 || n == 8;
 }
 
 static enum insn_kind classify_map1(const struct insn *in)
