@@ -3,7 +3,8 @@
 #
 # To add a target <t>: FUZZ_TARGETS += <t>, FUZZ_SRCS_<t> := the sources it tests, the harness in
 # tests/fuzz/fuzz_<t>.c, and seed inputs as tests/fuzz/seeds/<t>/*.dts (compiled with dtc) or
-# tests/fuzz/seeds/<t>/*.bin (copied as they are). `make fuzz-<t>` runs one target alone.
+# tests/fuzz/seeds/<t>/*.bin (copied as they are); FUZZ_LIBS_<t> adds libraries for one target.
+# `make fuzz-<t>` runs one target alone.
 # Host libc and headers only: kernel/libc is never on the include path here.
 
 FUZZ_SECONDS ?= 20
@@ -20,9 +21,9 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 .PHONY: fuzz-build  # fuzz-<t> stays off .PHONY: make skips pattern rules for phony targets
 .SECONDEXPANSION:
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $$(wildcard kernel/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $$(wildcard kernel/*.h arch/x86/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS) $(FUZZ_LIBS_$*)
 
 # The corpus keeps what libFuzzer finds between runs; the seeds are (re)added when they change.
 .PRECIOUS: $(BUILD)/fuzz/corpus_%/.seeded
