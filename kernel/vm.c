@@ -22,6 +22,7 @@
 struct vm *vm_list[VM_MAX];
 unsigned vm_count;
 static struct vm vm_storage[VM_MAX];
+_Static_assert(CONSOLE_PREFIX_MAX >= CONFIG_NAME_MAX + 3, "\"[name] \" fits the console prefix");
 
 void vm_console_flush(struct vm *vm)
 {
