@@ -15,7 +15,8 @@ KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kerne
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
                kernel/mem.c kernel/pio.c kernel/report.c kernel/virq.c \
                kernel/bzimage.c kernel/e820.c kernel/linux_loader.c kernel/linux_vm.c kernel/msr_policy.c \
-               kernel/console_input.c kernel/cr_rules.c kernel/cr_access.c kernel/gva.c kernel/guest_walk.c \
+               kernel/console_input.c kernel/console_filter.c kernel/console_line.c \
+               kernel/cr_rules.c kernel/cr_access.c kernel/gva.c kernel/guest_walk.c \
                kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
                arch/x86/vmm_select.c arch/x86/insn_decode.c \

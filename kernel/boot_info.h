@@ -47,6 +47,7 @@ struct boot_info {
 	char cmdline[BOOT_CMDLINE_MAX];
 	bool test_mode;            /* end the machine with a verdict once every VM has ended */
 	bool fault_test;           /* raise an exception in the hypervisor after setup, to prove the crash path */
+	bool console_safe;         /* filter every VM's console output, also the one that owns input */
 	uint64_t tsc_hz;
 	uint64_t image_base;
 	uint64_t image_size;

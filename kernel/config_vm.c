@@ -199,8 +199,10 @@ static int check_vm_name(struct config_err *e, const char *name, int len)
 				   config_show(shown, sizeof(shown), at, (size_t)(name + len - at)));
 	if (len > CONFIG_NAME_MAX - 1)
 		return config_fail(e, "name", "%d characters is too long (at most %d)", len, CONFIG_NAME_MAX - 1);
+	/* Names are printed unfiltered ("[name] " prefixes, hypervisor lines): no byte a terminal
+	 * obeys. strchr finds the set's own NUL, so a NUL is refused explicitly. */
 	for (int i = 0; i < len; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", name[i]))
+		if (!name[i] || !strchr("abcdefghijklmnopqrstuvwxyz0123456789_-", name[i]))
 			return config_fail(e, "name", "character 0x%02x is not allowed (use a-z, 0-9, '_', '-')",
 					   (unsigned char)name[i]);
 	return 0;

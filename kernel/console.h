@@ -28,4 +28,11 @@ void console_write(const char *text, size_t len);
 void console_write_partial(const void *owner, const char *prefix, const char *text, size_t len);
 void console_finish_line(const void *owner, const char *prefix, const char *text, size_t len);
 
+/* What precedes output from anyone else after a raw writer: SGR attributes off, G0 back to ASCII
+ * and selected (ESC[0m, ESC(B, SI). */
+#define CONSOLE_RESET "\x1b[0m\x1b(B\x0f"
+/* owner's raw output may have changed the terminal's state: the next line from any other source
+ * (another VM or the hypervisor) starts with CONSOLE_RESET. */
+void console_note_raw(const void *owner);
+
 #endif

@@ -9,13 +9,25 @@
 
 static struct vm *owner;
 static int held = -1; /* a byte the owner's FIFO had no room for yet */
+static bool raw_allowed = true;
+
+void console_input_allow_raw(bool allow)
+{
+	raw_allowed = allow;
+}
+
+bool console_input_is_raw(const struct vm *vm)
+{
+	return raw_allowed && vm == owner && vm_is_running(vm);
+}
 
 void console_input_offer(struct vm *vm)
 {
 	if (owner && vm_is_running(owner))
 		return;
 	owner = vm;
-	kprintf("basalt: host console input goes to vm '%s'\n", vm->name);
+	kprintf("basalt: host console input goes to vm '%s', its output %s\n", vm->name,
+		raw_allowed ? "raw" : "filtered (console=safe)");
 }
 
 bool console_input_poll(void)

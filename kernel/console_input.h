@@ -12,4 +12,10 @@ void console_input_offer(struct vm *vm);
 /* Moves typed bytes from the host UART to the owner's UART; true when an owner exists. */
 bool console_input_poll(void);
 
+/* The VM that receives the keyboard gets the terminal raw (vi, top, the answer to ESC[6n need it),
+ * unless the operator chose `console=safe`: then every VM's output is filtered. Default: allowed. */
+void console_input_allow_raw(bool allow);
+/* True when vm's console output goes to the terminal unfiltered. */
+bool console_input_is_raw(const struct vm *vm);
+
 #endif

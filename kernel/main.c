@@ -14,6 +14,7 @@
 #include "kernel/clock.h"
 #include "kernel/config.h"
 #include "kernel/console.h"
+#include "kernel/console_input.h"
 #include "kernel/cpuid_policy.h"
 #include "kernel/cr_rules.h"
 #include "kernel/machine.h"
@@ -164,6 +165,7 @@ void kernel_main(struct boot_info *info)
 	machine_test_mode = info->test_mode;
 	uart_init();
 	console_set_sink(uart_write);
+	console_input_allow_raw(!info->console_safe);
 	kprintf("basalt: hypervisor core started%s, image at 0x%llx\n", info->test_mode ? " (test mode)" : "",
 		(unsigned long long)info->image_base);
 	setup_host_cpu(info);

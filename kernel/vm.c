@@ -22,52 +22,29 @@
 struct vm *vm_list[VM_MAX];
 unsigned vm_count;
 static struct vm vm_storage[VM_MAX];
-
-static const char *console_prefix(const struct vm *vm)
-{
-	static char prefix[CONFIG_NAME_MAX + 4];
-
-	fmt_snprintf(prefix, sizeof(prefix), "[%s] ", vm->name);
-	return prefix;
-}
+_Static_assert(CONSOLE_PREFIX_MAX >= CONFIG_NAME_MAX + 3, "\"[name] \" fits the console prefix");
 
 void vm_console_flush(struct vm *vm)
 {
-	console_finish_line(vm, console_prefix(vm), vm->console_line, vm->console_len);
-	vm->console_len = 0;
+	console_line_end(&vm->console, console_input_is_raw(vm));
 }
 
 void vm_console_flush_partial(struct vm *vm)
 {
-	if (!vm->console_len)
-		return;
-	console_write_partial(vm, console_prefix(vm), vm->console_line, vm->console_len);
-	vm->console_len = 0;
+	console_line_show_partial(&vm->console, console_input_is_raw(vm));
 }
 
 void vm_console_putc(struct vm *vm, char c)
 {
-	if (c == '\r')
-		return;
-	if (c == '\n') {
-		vm_console_flush(vm);
-		return;
-	}
-	/* Control bytes could fake hypervisor output or drive the operator's terminal: shown as '?'. */
-	if ((unsigned char)c < 0x20 && c != '\t')
-		c = '?';
-	vm->console_line[vm->console_len++] = c;
-	if (vm->console_len == VM_CONSOLE_LINE)
-		vm_console_flush(vm);
+	console_line_put(&vm->console, (uint8_t)c, console_input_is_raw(vm));
 }
 
 static void vm_end(struct vm *vm, enum vm_state state)
 {
 	if (!vm_is_running(vm))
 		return;
+	vm_console_flush(vm); /* while still running: the owner of console input stays raw */
 	vm->state = state;
-	if (vm->console_len)
-		vm_console_flush(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		sched_kill(&vm->vcpus[i]->se);
 }
@@ -209,6 +186,7 @@ struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img)
 	vm->cfg = cfg;
 	vm->tsc_offset = (uint64_t)0 - rdtsc();
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
+	console_line_init(&vm->console, vm->name);
 	rc = vm_build(vm, img);
 	if (rc) {
 		kprintf("basalt: vm '%s' refused: could not be built (error %d)\n", vm->name, rc);

@@ -9,6 +9,7 @@
 
 #include "arch/x86/guest_gprs.h"
 #include "kernel/config.h"
+#include "kernel/console_line.h"
 #include "kernel/nested_pt.h"
 #include "kernel/vm_exit.h"
 #include "sched/sched.h"
@@ -16,7 +17,6 @@
 #define VM_MAX 16
 #define VM_MAX_REGIONS 8
 #define VM_MAX_PIO 16
-#define VM_CONSOLE_LINE 160
 #define VM_UNCLAIMED_TRACKED 4
 #define VCPU_CPUID_CACHE 8 /* direct-mapped: guests ask the same few leaves in loops */
 
@@ -113,8 +113,7 @@ struct vm {
 	void *cmos;      /* device models owned by this VM */
 	struct vpc *pc;  /* legacy PC platform (PIC, PIT, UART) for OS guests; NULL for flat payloads */
 
-	char console_line[VM_CONSOLE_LINE];
-	unsigned console_len;
+	struct console_line console;
 
 	struct vm_stats stats;
 };
@@ -151,8 +150,10 @@ int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler
 /* Finds the device owning port, or NULL. */
 const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port);
 
-/* Guest console: collects bytes into lines printed as "[name] line". */
+/* Guest console: collects bytes into lines printed as "[name] line", filtered unless the VM owns
+ * console input and raw output is allowed (console_input_is_raw). */
 void vm_console_putc(struct vm *vm, char c);
+/* The VM's output ended: what it left unfinished is printed and the line ended. */
 void vm_console_flush(struct vm *vm);
 /* Prints an unfinished line (a prompt) without ending it; later output of the VM continues it. */
 void vm_console_flush_partial(struct vm *vm);

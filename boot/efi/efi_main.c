@@ -56,7 +56,8 @@ static void append_cmdline_file(EFI_FILE_HANDLE root)
 }
 
 /* Options are words: "test" enables test mode, "fault-test" makes the hypervisor fault on purpose
- * after setup (to check the crash report), a word ending in ".dtb" names the config file. */
+ * after setup (to check the crash report), "console=safe" filters the console input owner's output
+ * too, a word ending in ".dtb" names the config file. */
 static const char *parse_cmdline(void)
 {
 	static char word[BOOT_PATH_MAX];
@@ -73,6 +74,8 @@ static const char *parse_cmdline(void)
 			boot_info.test_mode = true;
 		if (len == 10 && strncmp(p, "fault-test", 10) == 0)
 			boot_info.fault_test = true;
+		if (len == 12 && strncmp(p, "console=safe", 12) == 0)
+			boot_info.console_safe = true;
 		if (len > 4 && len < sizeof(word) && strncmp(p + len - 4, ".dtb", 4) == 0) {
 			memcpy(word, p, len);
 			word[len] = '\0';

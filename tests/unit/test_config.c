@@ -648,6 +648,33 @@ static void test_names(void **state)
 	expect_refused("Web", PROPS(MEM64, IMG), "name", "character 0x57 is not allowed");
 }
 
+/* VM names reach the console in "[name] " prefixes and hypervisor lines, which are not filtered:
+ * a name must not carry anything a terminal obeys, and the refusal must not echo it raw. */
+static void expect_name_refused(const char *name, const char *shown, unsigned bad)
+{
+	char want[128];
+
+	reset(NULL);
+	assert_int_equal(parse(build_vm(name, PROPS(MEM64, IMG))), 0);
+	assert_int_equal(cfg.vm_count, 0);
+	assert_int_equal(cfg.refused, 1);
+	snprintf(want, sizeof(want), "config: /vms/%s: name: character 0x%02x is not allowed", shown, bad);
+	expect_output(want);
+	for (size_t i = 0; i < console_len; i++)
+		assert_true(console_text[i] == '\n' || (console_text[i] >= 0x20 && console_text[i] < 0x7f));
+}
+
+static void test_names_with_terminal_controls(void **state)
+{
+	(void)state;
+	expect_name_refused("w\x1b[1Ab", "w?[1Ab", 0x1b);
+	expect_name_refused("a\rbasalt", "a?basalt", 0x0d);
+	expect_name_refused("a\bb", "a?b", 0x08);
+	expect_name_refused("a\x7f", "a?", 0x7f);
+	expect_name_refused("x\xc2\x9by", "x??y", 0xc2);
+	expect_name_refused("caf\xc3\xa9", "caf??", 0xc3);
+}
+
 static void test_long_name_is_cut_in_message(void **state)
 {
 	(void)state;
@@ -1053,7 +1080,8 @@ int main(void)
 		T(test_memory_errors), T(test_memory_exceeds_host), T(test_vcpus_errors), T(test_image_choice),
 		T(test_image_not_string), T(test_image_path_length), T(test_load_address_errors),
 		T(test_entry_errors), T(test_shares_errors), T(test_cpus_errors), T(test_unknown_property),
-		T(test_child_node_refused), T(test_names), T(test_long_name_is_cut_in_message),
+		T(test_child_node_refused), T(test_names), T(test_names_with_terminal_controls),
+		T(test_long_name_is_cut_in_message),
 		T(test_duplicate_names), T(test_duplicate_of_refused_vm_is_accepted), T(test_too_many_vms),
 		T(test_bad_vm_between_good_ones), T(test_linux_vms), T(test_linux_defaults),
 		T(test_linux_cmdline_limit), T(test_linux_image_conflicts), T(test_linux_only_props),
