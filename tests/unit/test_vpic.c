@@ -107,6 +107,34 @@ static void test_linux_init_and_timer_tick(void **state)
 	assert_int_equal(vpic_ack(&p), BASE1);
 }
 
+/* When may a timer skip waking the host for an edge? Only when the edge could not reach the CPU. */
+static void test_edge_would_deliver(void **state)
+{
+	struct vpic p;
+
+	(void)state;
+	linux_init(&p, 0x01);
+	assert_false(vpic_edge_would_deliver(&p, 0)); /* masked */
+	outb(&p, 0x21, 0xfa);                          /* unmask IRQ 0 */
+	assert_true(vpic_edge_would_deliver(&p, 0));
+	pulse(&p, 0);
+	assert_false(vpic_edge_would_deliver(&p, 0)); /* latched: a second edge coalesces */
+	assert_int_equal(vpic_ack(&p), BASE1);
+	assert_false(vpic_edge_would_deliver(&p, 0)); /* in service, not acknowledged */
+	assert_false(vpic_edge_would_deliver(&p, 1)); /* masked */
+	outb(&p, 0x21, 0xf8);                          /* unmask IRQ 1 too */
+	assert_false(vpic_edge_would_deliver(&p, 1)); /* lower priority than the in-service IRQ 0 */
+	linux_eoi(&p, 0);
+	assert_true(vpic_edge_would_deliver(&p, 0));
+	assert_true(vpic_edge_would_deliver(&p, 1));
+	assert_false(vpic_edge_would_deliver(&p, 2)); /* the cascade input is not a device line */
+	assert_false(vpic_edge_would_deliver(&p, 8)); /* slave masked */
+	outb(&p, 0xa1, 0xfe);
+	assert_true(vpic_edge_would_deliver(&p, 8));
+	outb(&p, 0x21, 0xfc);                          /* mask the cascade on the master */
+	assert_false(vpic_edge_would_deliver(&p, 8));
+}
+
 static void test_priority_and_masking(void **state)
 {
 	struct vpic p;
@@ -356,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_power_on_state),
 		cmocka_unit_test(test_linux_init_and_timer_tick),
+		cmocka_unit_test(test_edge_would_deliver),
 		cmocka_unit_test(test_priority_and_masking),
 		cmocka_unit_test(test_cascade),
 		cmocka_unit_test(test_auto_eoi),
