@@ -3,6 +3,7 @@
 #include "kernel/errno.h"
 #include "kernel/cr_access.h"
 #include "kernel/exit.h"
+#include "kernel/pio.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 
@@ -61,28 +62,35 @@ static void track_unclaimed(struct vm_stats *st, uint16_t port)
 	st->unclaimed_top[least].count = 1;
 }
 
-enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit)
+void pio_access(struct vcpu *vcpu, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
-	const struct vm_exit_io *io = &exit->u.io;
 	struct vm *vm = vcpu->vm;
-	const struct pio_range *r;
-	uint32_t value;
+	const struct pio_range *r = vm_find_pio(vm, port);
 
-	if (io->string) {
-		vm_crash(vm, "string port I/O (INS/OUTS) on port 0x%x is not emulated", io->port);
-		return EXIT_STOP;
-	}
-	value = io->in ? size_mask(io->size) : (uint32_t)vcpu->gprs.r[GPR_RAX] & size_mask(io->size);
-	r = vm_find_pio(vm, io->port);
-	if (!r || r->handler(vcpu, r->dev, io->port, io->size, io->in, &value) < 0) {
+	if (in)
+		*value = size_mask(size);
+	else
+		*value &= size_mask(size);
+	if (!r || r->handler(vcpu, r->dev, port, size, in, value) < 0) {
 		/* Like an empty bus: reads float to all ones, writes vanish; counted for diagnosis. */
-		value = size_mask(io->size);
-		track_unclaimed(&vm->stats, io->port);
-		if (io->in)
+		*value = size_mask(size);
+		track_unclaimed(&vm->stats, port);
+		if (in)
 			vm->stats.unclaimed_pio_reads++;
 		else
 			vm->stats.unclaimed_pio_writes++;
 	}
+}
+
+enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	const struct vm_exit_io *io = &exit->u.io;
+	struct vm *vm = vcpu->vm;
+	uint32_t value = (uint32_t)vcpu->gprs.r[GPR_RAX];
+
+	if (io->string)
+		return exit_handle_string_io(vcpu, exit);
+	pio_access(vcpu, io->port, io->size, io->in, &value);
 	if (!vm_is_running(vm))
 		return EXIT_STOP;
 	if (io->in)
