@@ -16,7 +16,7 @@ KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kerne
                kernel/mem.c kernel/pio.c kernel/report.c kernel/virq.c \
                kernel/bzimage.c kernel/e820.c kernel/linux_loader.c kernel/linux_vm.c kernel/msr_policy.c kernel/console_input.c kernel/guest_walk.c kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
-               arch/x86/vmm_select.c arch/x86/insn_decode.c \
+               arch/x86/vmm_select.c arch/x86/insn_decode.c arch/x86/insn_classify.c \
                arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
                arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
