@@ -19,7 +19,7 @@ KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kerne
                kernel/cr_rules.c kernel/cr_access.c kernel/gva.c kernel/guest_walk.c \
                kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
-               arch/x86/vmm_select.c arch/x86/insn_decode.c \
+               arch/x86/vmm_select.c arch/x86/insn_decode.c arch/x86/insn_classify.c \
                arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
                arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
