@@ -41,3 +41,18 @@ fuzz-%: $(BUILD)/fuzz/fuzz_% $(BUILD)/fuzz/corpus_%/.seeded
 	   $(BUILD)/fuzz/corpus_$*
 
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+
+# make fuzz-long: at least FUZZ_LONG_RUNS executions per target from the committed seed corpora,
+# one target after another; each log keeps libFuzzer's final line (executions, coverage) and
+# build/fuzz/long-report.txt collects them.
+FUZZ_LONG_RUNS ?= 10000000
+fuzz-long-%: $(BUILD)/fuzz/fuzz_% $(BUILD)/fuzz/corpus_%/.seeded
+	@echo "fuzz-long: $* for $(FUZZ_LONG_RUNS) executions"
+	@$< -runs=$(FUZZ_LONG_RUNS) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$*- \
+	   $(BUILD)/fuzz/corpus_$* >$(BUILD)/fuzz/long-$*.log 2>&1 || { tail -40 $(BUILD)/fuzz/long-$*.log; exit 1; }
+	@grep -E "DONE|stat::number_of_executed_units" $(BUILD)/fuzz/long-$*.log
+
+fuzz-long: $(FUZZ_TARGETS:%=fuzz-long-%)
+	@for t in $(FUZZ_TARGETS); do \
+		printf '%-16s %s\n' "$$t" "$$(grep -E '^#[0-9]+[[:space:]]+DONE' $(BUILD)/fuzz/long-$$t.log | tail -1)"; \
+	done | tee $(BUILD)/fuzz/long-report.txt
