@@ -2,6 +2,8 @@
 /* Guest-linear memory access and instruction fetch for the running vCPU (kernel/guest_walk.c walks). */
 #include "kernel/gva.h"
 
+#include <string.h>
+
 #include "arch/x86/cr.h"
 #include "kernel/errno.h"
 #include "kernel/exit.h"
@@ -85,6 +87,43 @@ static enum insn_mode code_mode(struct vcpu *vcpu, const struct gwalk_regs *r, c
 	return cs->access & SEG_DB ? INSN_MODE_32 : INSN_MODE_16;
 }
 
+/* A repeat of the cached instruction: same RIP, address space and code mode, and the same bytes
+ * still at the same guest-physical place. The bytes are compared, so a rewritten instruction is
+ * decoded again; only a guest that remaps its code page under the same CR3 without a flush could
+ * see the old mapping used, as a CPU's TLB may use it too. */
+static bool decode_cached(struct vcpu *vcpu, uint64_t rip, const struct gwalk_regs *r,
+			  const struct vm_segment *cs, struct insn *insn)
+{
+	const struct vcpu_insn_cache *c = &vcpu->insn_cache;
+	const uint8_t *now;
+	enum insn_mode mode;
+
+	if (!c->valid || c->rip != rip || c->cr3 != r->cr3 || c->efer != r->efer || c->cs_access != cs->access)
+		return false;
+	now = gpa_map_checked(vcpu->vm, c->gpa, c->len);
+	if (!now || memcmp(now, c->bytes, c->len))
+		return false;
+	mode = code_mode(vcpu, r, cs);
+	return !insn_decode(c->bytes, c->len, mode, insn);
+}
+
+/* Remembers a decoded instruction that lies within one page (the common case). */
+static void cache_insn(struct vcpu *vcpu, uint64_t rip, uint64_t la, const struct gwalk_regs *r,
+		       const struct vm_segment *cs, const uint8_t *bytes, const struct insn *insn)
+{
+	struct vcpu_insn_cache *c = &vcpu->insn_cache;
+	uint32_t error;
+	uint64_t gpa;
+
+	c->valid = false;
+	if ((la & (PAGE_BYTES - 1)) + insn->len > PAGE_BYTES ||
+	    guest_walk(r, read_guest_physical, vcpu->vm, la, GWALK_FETCH | (r->cpl == 3 ? GWALK_USER : 0), &gpa, &error))
+		return;
+	*c = (struct vcpu_insn_cache){ .cr3 = r->cr3, .efer = r->efer, .rip = rip, .gpa = gpa,
+				       .cs_access = cs->access, .len = insn->len, .valid = true };
+	memcpy(c->bytes, bytes, insn->len);
+}
+
 /* Fetches only up to the end of the page first: an instruction that ends there must not fault on
  * a next page it does not use. */
 int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *fault)
@@ -98,11 +137,14 @@ int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *f
 	size_t n;
 	int rc;
 
+	uint64_t rip = vmm_get_reg(vcpu, VM_REG_RIP);
+
 	walk_regs(vcpu, &r);
 	vmm_get_seg(vcpu, VM_SEG_CS, &cs);
+	if (decode_cached(vcpu, rip, &r, &cs, insn))
+		return 0;
 	mode = code_mode(vcpu, &r, &cs);
-	la = vmm_get_reg(vcpu, VM_REG_RIP);
-	la = mode == INSN_MODE_64 ? la : (uint32_t)(cs.base + la);
+	la = mode == INSN_MODE_64 ? rip : (uint32_t)(cs.base + rip);
 	n = PAGE_BYTES - (la & (PAGE_BYTES - 1));
 	if (n > INSN_MAX_LEN)
 		n = INSN_MAX_LEN;
@@ -111,6 +153,8 @@ int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *f
 		if (rc)
 			return fault_from(rc, fault_la, error, fault);
 		rc = insn_decode(bytes, n, mode, insn);
+		if (!rc)
+			cache_insn(vcpu, rip, la, &r, &cs, bytes, insn);
 		if (rc != -EAGAIN || n == INSN_MAX_LEN)
 			return rc ? -EINVAL : 0;
 		n = INSN_MAX_LEN;

@@ -81,6 +81,15 @@ struct vcpu {
 	 * into the CPU at the start of each turn when they are not already there (vcpu.c). */
 	uint64_t dr[4];
 	bool dr_used;          /* the guest wrote a non-zero DR0-DR3 at some point */
+	/* The last instruction decoded at an exit (kernel/gva.c): guests exit from the same few
+	 * places in loops, and a repeat costs a compare instead of a page walk. */
+	struct vcpu_insn_cache {
+		uint64_t cr3, efer, rip, gpa;
+		uint16_t cs_access;
+		uint8_t len;
+		uint8_t bytes[15];
+		bool valid;
+	} insn_cache;
 	/* CPUID answers already computed by the policy (which depends only on the vCPU). */
 	struct vcpu_cpuid_entry {
 		uint32_t leaf, subleaf;
