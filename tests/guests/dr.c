@@ -7,7 +7,7 @@ const char guest_name[] = "dr";
 /* Two VMs run this image; 16 MiB of RAM is VM a, anything else VM b (same binary, same addresses). */
 #define RAM_A (16ul << 20)
 #define SLEEP_NS_EACH 4000000ul
-#define YIELDS_EACH 4
+#define YIELDS_EACH 2
 #define DR7_FIXED (1ul << 10)
 
 struct dr_set {
@@ -40,15 +40,29 @@ static void db_handler(struct exc_frame *f)
  * and DR0's RW/LEN bits are set but not enabled. DR6: B0-B3, BD, BS, BT are
  * the writable bits; each VM writes different ones.
  */
+#ifdef DR_WATCH
+#define WATCH_A (0x4 | 0x1ul << 20 | 0x3ul << 22)
+#define WATCH_B (0x10 | 0x1ul << 24 | 0x3ul << 26)
+#else
+/*
+ * Without DR_WATCH (dr.bin) the write breakpoints are left out: QEMU 7.2 TCG
+ * was seen to segfault when one fires in a nested guest, and that must not
+ * hide the other results. dr-watch.bin (hostile-dr-watch) has them.
+ */
+#define WATCH_A 0ul
+#define WATCH_B 0ul
+#endif
+
 static void pick_set(struct dr_set *s)
 {
+	bool watch = WATCH_A != 0;
+
 	if (guest_ram_size == RAM_A) {
 		*s = (struct dr_set){ { (uint64_t)bp_target, (uint64_t)&watched, 0xa2a2a2a0, 0xa3a3a3a0 },
-				      DR7_FIXED | 0x1 | 0x4 | 0x1ul << 20 | 0x3ul << 22, 0x8 | DR6_BS, 0, 1 };
+				      DR7_FIXED | 0x1 | WATCH_A, 0x8 | DR6_BS, 0, watch ? 1 : -1 };
 	} else {
 		*s = (struct dr_set){ { 0xb0b0b0b0, 0xb1b1b1b0, (uint64_t)&watched, 0xb3b3b3b0 },
-				      DR7_FIXED | 0x10 | 0xful << 16 | 0x1ul << 24 | 0x3ul << 26, 0x2 | 1ul << 13, -1,
-				      2 };
+				      DR7_FIXED | 0xful << 16 | WATCH_B, 0x2 | 1ul << 13, -1, watch ? 2 : -1 };
 	}
 }
 
@@ -101,13 +115,15 @@ static bool complain(const char *what, uint64_t a, uint64_t b)
 static bool breakpoints_ok(const struct dr_set *s)
 {
 	unsigned before = db_count;
-	uint64_t bn = 1ul << s->watch_slot;
+	uint64_t bn = s->watch_slot >= 0 ? 1ul << s->watch_slot : 0;
 
 	bp_target();
 	if (db_count - before != (s->exec_slot >= 0 ? 1u : 0u))
 		return complain("bp_target #DB count", db_count - before, s->exec_slot >= 0);
 	if (s->exec_slot >= 0 && (db_rip != (uint64_t)bp_target || !(db_dr6 & 1)))
 		return complain("exec #DB rip, DR6", db_rip, db_dr6);
+	if (s->watch_slot < 0)
+		return true;
 	before = db_count;
 	watched = watched + 1;
 	if (db_count - before != 1)
@@ -142,7 +158,7 @@ static void run_rounds(const struct dr_set *s)
 		rounds++;
 	}
 	printf("dr: %u rounds, %u #DB\n", rounds, db_count);
-	check(rounds >= 10, "dr-rounds", "only %u rounds in the hostile phase", rounds);
+	check(rounds >= 3, "dr-rounds", "only %u rounds in the hostile phase", rounds);
 	check(bad_regs == 0, "dr-own-values", "%u reads differed; last: %s%d read 0x%lx", bad_regs,
 	      bad_index == 5 ? "DR7" : "DR", bad_index == 5 ? 7 : bad_index - 1, got);
 	check(bad_dr6 == 0, "dr-dr6", "%u of %u rounds lost the DR6 bits written", bad_dr6, rounds);

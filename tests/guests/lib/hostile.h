@@ -12,7 +12,7 @@
  * they attack. The hostile VMs keep attacking until PHASE_END_NS.
  */
 #define PHASE_NS 200000000ul         /* 200 ms of guest time per phase */
-#define PHASE_QUIET_NS 300000000ul   /* the quiet phase starts here (VMs start ~150 ms in under icount) */
+#define PHASE_QUIET_NS 400000000ul   /* the quiet phase starts here (VMs start 150-250 ms in under icount) */
 #define PHASE_HOSTILE_NS (PHASE_QUIET_NS + PHASE_NS)
 #define PHASE_END_NS (PHASE_HOSTILE_NS + PHASE_NS)
 
