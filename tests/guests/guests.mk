@@ -2,7 +2,7 @@
 # Test guests: flat 64-bit payloads loaded at 1 MiB, one check each (see tests/guests/lib/guest.h).
 GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
 # The hostile-guest suite (tests/integration/hostile-*.expect), beside a neighbour.
-GUEST_NAMES += cr8 dr timer usermode
+GUEST_NAMES += cr8 dr timer usermode console
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
