@@ -59,6 +59,7 @@ void guest_main(void)
 {
 	uint64_t mine = my_value(), got;
 
+	phase_init();
 	hostile_wait_start();
 	check_all_values();
 	write_cr8(15);

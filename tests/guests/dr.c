@@ -169,6 +169,7 @@ void guest_main(void)
 {
 	struct dr_set s;
 
+	phase_init();
 	pick_set(&s);
 	guest_set_handler(EXC_DB, db_handler);
 	hostile_wait_start();

@@ -16,7 +16,7 @@
 const char guest_name[] = "neighbour";
 
 #define PATTERN_BASE 0x800000ul          /* 8 MiB, above the image and below the stack */
-#define PATTERN_BYTES (4ul << 20)
+#define PATTERN_BYTES (2ul << 20)
 #define PATTERN_SEED 0x5eed0f0b5a1701ull
 #define CHUNK_ITERS 16384u               /* loop iterations between clock reads */
 #define MIN_PERMILLE 950u
@@ -101,17 +101,21 @@ static void report(const struct progress *q, const struct progress *h)
 
 void guest_main(void)
 {
-	uint64_t start = clock_ns(), sum, again;
+	uint64_t start, sum, again;
 	struct progress quiet, hostile;
 
+	phase_init();
+	start = clock_ns();
 	printf("neighbour: started at %lu ms, metric %s\n", start / 1000000, METRIC_NAME);
 	sum = pattern_checksum(true);
-	if (clock_ns() >= PHASE_QUIET_NS)
+	if (clock_ns() >= phase_quiet())
 		fail(guest_name, "set-up ended at %lu ms, after the quiet phase began (%lu ms)",
-		     clock_ns() / 1000000, PHASE_QUIET_NS / 1000000);
-	sleep_until(PHASE_QUIET_NS);
-	quiet = measure_until(PHASE_HOSTILE_NS);
-	hostile = measure_until(PHASE_END_NS);
+		     clock_ns() / 1000000, phase_quiet() / 1000000);
+	printf("neighbour: quiet phase at %lu ms, hostile at %lu ms\n", phase_quiet() / 1000000,
+	       phase_hostile() / 1000000);
+	sleep_until(phase_quiet());
+	quiet = measure_until(phase_hostile());
+	hostile = measure_until(phase_end());
 	report(&quiet, &hostile);
 	again = pattern_checksum(false);
 	check(again == sum, "neighbour-memory", "checksum 0x%lx, was 0x%lx: %lu MiB at 0x%lx changed", again, sum,

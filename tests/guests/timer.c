@@ -161,10 +161,12 @@ static void check_1khz(void)
 
 void guest_main(void)
 {
-	uint64_t seg = PHASE_NS / SEGMENTS, t = PHASE_HOSTILE_NS;
+	uint64_t seg = PHASE_NS / SEGMENTS, t;
 
+	phase_init();
 	pic_init();
 	hostile_wait_start();
+	t = phase_hostile();
 	attack_masked(t += seg);
 	attack_no_eoi(t += seg);
 	attack_if0(t += seg);

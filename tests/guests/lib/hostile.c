@@ -3,6 +3,29 @@
 #include "hostile.h"
 
 int check_failures;
+static uint64_t origin;
+
+void phase_init(void)
+{
+	uint64_t t = clock_ns() + PHASE_MARGIN_NS;
+
+	origin = (t + PHASE_GRID_NS - 1) / PHASE_GRID_NS * PHASE_GRID_NS;
+}
+
+uint64_t phase_quiet(void)
+{
+	return origin;
+}
+
+uint64_t phase_hostile(void)
+{
+	return origin + PHASE_NS;
+}
+
+uint64_t phase_end(void)
+{
+	return origin + 2 * PHASE_NS;
+}
 
 uint64_t clock_ns(void)
 {
@@ -30,12 +53,14 @@ void sleep_ns(uint64_t ns)
 
 void hostile_wait_start(void)
 {
-	sleep_until(PHASE_HOSTILE_NS);
+	if (!origin)
+		phase_init();
+	sleep_until(phase_hostile());
 }
 
 bool hostile_phase_over(void)
 {
-	return clock_ns() >= PHASE_END_NS;
+	return clock_ns() >= phase_end();
 }
 
 bool check(bool ok, const char *what, const char *why_fmt, ...)

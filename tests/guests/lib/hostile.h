@@ -6,15 +6,27 @@
 #include "guest.h"
 
 /*
- * Every VM of a hostile-* config agrees on these absolute hypervisor-clock
- * times (BASALT_HC_CLOCK_NS): the neighbour measures a "quiet" phase while
- * the hostile VMs sleep, then a "hostile" phase of the same length while
- * they attack. The hostile VMs keep attacking until PHASE_END_NS.
+ * Every VM of a hostile-* config agrees on the phase times without talking:
+ * each reads the hypervisor clock when it starts (the VMs start within a few
+ * time slices of each other) and rounds start + PHASE_MARGIN_NS up to a
+ * multiple of PHASE_GRID_NS; that is the origin. The neighbour measures a
+ * "quiet" phase [origin, origin + PHASE_NS) while the hostile VMs sleep, then
+ * a "hostile" phase of the same length while they attack (until phase_end()).
+ * Absolute times do not work: VMs start ~0.15-0.25 s after the hypervisor
+ * under QEMU icount but ~2.8 s under Bochs. The rounding can split VMs that
+ * start on either side of a grid line; under icount and Bochs the runs are
+ * deterministic, so a config either always agrees or never (the neighbour
+ * then reports a wrong phase length).
  */
-#define PHASE_NS 200000000ul         /* 200 ms of guest time per phase */
-#define PHASE_QUIET_NS 400000000ul   /* the quiet phase starts here (VMs start 150-250 ms in under icount) */
-#define PHASE_HOSTILE_NS (PHASE_QUIET_NS + PHASE_NS)
-#define PHASE_END_NS (PHASE_HOSTILE_NS + PHASE_NS)
+#define PHASE_NS 200000000ul        /* 200 ms of guest time per phase */
+#define PHASE_GRID_NS 200000000ul
+#define PHASE_MARGIN_NS 150000000ul /* covers the neighbour's pattern fill */
+
+/* Call first thing in guest_main; the others then use its result. */
+void phase_init(void);
+uint64_t phase_quiet(void);
+uint64_t phase_hostile(void);
+uint64_t phase_end(void);
 
 uint64_t clock_ns(void);
 uint64_t run_ns(void);
