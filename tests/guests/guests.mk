@@ -1,10 +1,18 @@
 # SPDX-License-Identifier: MIT
 # Test guests: flat 64-bit payloads loaded at 1 MiB, one check each (see tests/guests/lib/guest.h).
 GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
+# The hostile-guest suite (tests/integration/hostile-*.expect), beside a neighbour.
+GUEST_NAMES += cr8 dr timer usermode console
+# Variants: one source built with a define; NAME:SOURCE:FLAGS.
+STORM_SEED ?= 0x5706ab1e
+GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
+                  dr-watch:dr:-DDR_WATCH
+GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 
 GUEST_LIB_SRCS := tests/guests/lib/start.S tests/guests/lib/isr.S tests/guests/lib/guest.c \
-                  tests/guests/lib/printf.c tests/guests/lib/idt.c
+                  tests/guests/lib/printf.c tests/guests/lib/idt.c \
+                  tests/guests/lib/hostile.c tests/guests/lib/ring3.c tests/guests/lib/ring3.S
 GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_LDS      := tests/guests/guest.ld
 
@@ -29,6 +37,14 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@
+
+# $(call guest_variant,NAME,SOURCE,FLAGS)
+define guest_variant
+$(BUILD)/guests/obj/$(1).c.o: tests/guests/$(2).c
+	@mkdir -p $$(@D)
+	$$(CC) $$(GUEST_CFLAGS) $(3) -MMD -MP -c $$< -o $$@
+endef
+$(foreach v,$(GUEST_VARIANTS),$(eval $(call guest_variant,$(word 1,$(subst :, ,$(v))),$(word 2,$(subst :, ,$(v))),$(subst ~, ,$(word 3,$(subst :, ,$(v)))))))
 
 .PRECIOUS: $(BUILD)/guests/%.elf $(BUILD)/guests/obj/%.c.o $(BUILD)/guests/obj/%.S.o
 

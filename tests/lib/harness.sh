@@ -15,6 +15,12 @@
 #   expect-not TEXT                  no line of the serial log contains TEXT
 #   expect-count N TEXT              exactly N lines contain TEXT
 #   expect-order A | B | C           lines containing A, B and C appear in this order (" | " separates)
+#   expect-raw-re PCRE               some line of the RAW serial log matches PCRE (grep -P)
+#   expect-not-raw-re PCRE           no line of the RAW serial log matches PCRE
+#                                    (raw: bytes as the machine sent them, escape codes kept, and a
+#                                    carriage return ends a line as a newline does, so ^ also
+#                                    matches where a terminal would put the cursor after a lone \r;
+#                                    \x1b etc. in PCRE match raw bytes; used by both runners)
 #   allow-missing                    build the medium although files the config names are missing
 #   efi build/x.efi                  boot this image instead of build/basalt.efi
 #   no-config                        leave \basalt\basalt.dtb off the medium (the image embeds its config)
@@ -141,7 +147,7 @@ h_kill_tree() {
 h_parse_expect() {
 	local file=$1 raw line key rest n=0
 	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0 E_EFI="" E_NO_CONFIG=0
-	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=()
+	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=() E_RAW_RE=() E_NOT_RAW_RE=()
 	H_ERROR=""
 	[ -r "$file" ] || { H_ERROR="cannot read $file"; return 1; }
 	while IFS= read -r raw || [ -n "$raw" ]; do
@@ -184,6 +190,8 @@ h_parse_directive() {
 	qemu-arg) local -a words; read -r -a words <<<"$rest"; E_QEMU_ARGS+=("${words[@]}") ;;
 	expect) E_EXPECT+=("$rest") ;;
 	expect-not) E_EXPECT_NOT+=("$rest") ;;
+	expect-raw-re) E_RAW_RE+=("$rest") ;;
+	expect-not-raw-re) E_NOT_RAW_RE+=("$rest") ;;
 	expect-order) E_ORDER+=("$rest") ;;
 	expect-count)
 		[[ "$rest" =~ ^([0-9]+)[[:space:]]+(.+)$ ]] || { H_ERROR="expect-count wants N TEXT, got '$rest'"; return 1; }
@@ -191,7 +199,7 @@ h_parse_directive() {
 	*) H_ERROR="unknown directive '$key'"; return 1 ;;
 	esac
 	case "$key" in
-	expect | expect-not | expect-order | cmdline | qemu-arg)
+	expect | expect-not | expect-order | expect-raw-re | expect-not-raw-re | cmdline | qemu-arg)
 		[ -n "$rest" ] || { H_ERROR="$key needs text"; return 1; } ;;
 	config | search)
 		[ -n "$v" ] || { H_ERROR="$key needs a path"; return 1; } ;;
@@ -200,7 +208,7 @@ h_parse_directive() {
 
 # h_check_expect: the parsed file is complete and cannot pass vacuously.
 h_check_expect() {
-	local c positive=$(( ${#E_EXPECT[@]} + ${#E_ORDER[@]} ))
+	local c positive=$(( ${#E_EXPECT[@]} + ${#E_ORDER[@]} + ${#E_RAW_RE[@]} ))
 	[ -n "$E_CONFIG" ] || { H_ERROR="no 'config' line"; return 1; }
 	[ -n "$E_VERDICT" ] || { H_ERROR="no 'verdict' line"; return 1; }
 	for c in "${E_COUNT[@]}"; do
@@ -237,10 +245,28 @@ h_expect_args() {
 	[ ${#E_QEMU_ARGS[@]} = 0 ] || H_ARGS+=(-- "${E_QEMU_ARGS[@]}")
 }
 
-# h_check_log LOG STATUS: checks the cleaned serial LOG and the runner STATUS against the parsed
-# file. Prints one line per failed expectation; returns 1 if any failed.
+# h_raw_grep RAW PCRE: true when a line of RAW (\r also ending lines) matches PCRE.
+h_raw_grep() {
+	LC_ALL=C tr '\r' '\n' <"$1" | LC_ALL=C grep -aqP -- "$2"
+}
+
+# h_check_raw RAW: the raw-log directives; prints one line per failure, returns 1 if any failed.
+h_check_raw() {
+	local raw=$1 t bad=0
+	for t in "${E_RAW_RE[@]}"; do
+		h_raw_grep "$raw" "$t" || { echo "expect-raw-re: no raw line matches: $t"; bad=1; }
+	done
+	for t in "${E_NOT_RAW_RE[@]}"; do
+		h_raw_grep "$raw" "$t" && { echo "expect-not-raw-re: a raw line matches: $t"; bad=1; }
+	done
+	return "$bad"
+}
+
+# h_check_log LOG STATUS [RAW]: checks the cleaned serial LOG (and the raw-log directives against
+# RAW) and the runner STATUS against the parsed file. Prints one line per failed expectation;
+# returns 1 if any failed.
 h_check_log() {
-	local log=$1 st=$2 want t n got missing bad=0
+	local log=$1 st=$2 raw=${3:-} want t n got missing bad=0
 	want=$(h_verdict_status "$E_VERDICT")
 	case "$st" in
 	124) echo "timeout: no verdict within $E_TIMEOUT s"; bad=1 ;;
@@ -268,6 +294,7 @@ h_check_log() {
 		mapfile -t items < <(h_split_order "$t")
 		missing=$(h_in_order "$log" "${items[@]}") || { echo "expect-order: '$missing' not found after the items before it in: $t"; bad=1; }
 	done
+	if [ -n "$raw" ]; then h_check_raw "$raw" || bad=1; fi
 	return "$bad"
 }
 
@@ -299,7 +326,7 @@ h_finish_run() {
 	[ -e "$dir/$name.raw.log" ] || : >"$dir/$name.raw.log"
 	h_clean_log "$dir/$name.raw.log" "$dir/$name.log"
 	secs=$(( (${EPOCHREALTIME/./} - t0) / 1000000 ))
-	if failures=$(h_check_log "$dir/$name.log" "$st"); then
+	if failures=$(h_check_log "$dir/$name.log" "$st" "$dir/$name.raw.log"); then
 		echo "ok $secs" >"$dir/$name.result"
 		return 0
 	fi

@@ -111,9 +111,11 @@ void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
-/* ---- exceptions (vectors 0-31) ------------------------------------------------ */
+/* ---- exceptions and interrupts (vectors 0-255) ----------------------------------- */
 #define EXC_NONE (-1)
 #define EXC_DE 0
+#define EXC_DB 1
+#define EXC_BP 3
 #define EXC_UD 6
 #define EXC_DF 8
 #define EXC_GP 13
@@ -140,6 +142,11 @@ extern volatile int exc_caught;
 extern volatile uint64_t exc_error, exc_rip;
 
 void idt_install(void);
+/* A handler set for a vector runs instead of the protocol below; it may edit the frame. */
+typedef void (*guest_handler_fn)(struct exc_frame *f);
+void guest_set_handler(int vector, guest_handler_fn fn); /* NULL restores the default */
+void idt_set_dpl(int vector, int dpl); /* e.g. 3 so ring 3 may INT to it */
+void idt_set_raw(int vector, uint64_t addr, int dpl); /* a gate to addr, bypassing isr_common */
 void exc_arm(int vector);
 int exc_disarm(void);
 const char *exc_name(int vector); /* "#UD", ... */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Guest IDT for vectors 0-31 and the expected-exception protocol described in guest.h. */
+/* Guest IDT for vectors 0-255, per-vector handlers and the expected-exception protocol of guest.h. */
 #include "guest.h"
 
 /* isr.S pushes 15 registers, then relies on this layout. */
@@ -7,7 +7,9 @@ _Static_assert(sizeof(struct exc_frame) == 22 * 8, "exc_frame must match isr.S")
 _Static_assert(offsetof(struct exc_frame, vector) == 15 * 8, "exc_frame must match isr.S");
 _Static_assert(offsetof(struct exc_frame, rip) == 17 * 8, "exc_frame must match isr.S");
 
-#define IDT_VECTORS 32
+#define IDT_VECTORS 256
+#define EXC_VECTORS 32
+#define IRQ_STUB_SIZE 16 /* isr.S: one stub per vector from 32 on */
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
 struct idt_gate {
@@ -26,7 +28,9 @@ struct __attribute__((packed)) idt_ptr {
 	uint64_t base;
 };
 
-extern const uint64_t isr_table[IDT_VECTORS];
+extern const uint64_t isr_table[EXC_VECTORS];
+extern const char isr_irq_stubs[];
+static guest_handler_fn handlers[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 volatile int exc_expect = EXC_NONE;
@@ -42,12 +46,32 @@ void idt_install(void)
 	/* Use whatever code segment the loader gave us rather than assuming 0x08. */
 	asm volatile("mov %%cs, %0" : "=r"(cs));
 	for (int v = 0; v < IDT_VECTORS; v++) {
-		uint64_t h = isr_table[v];
+		uint64_t h = v < EXC_VECTORS ? isr_table[v] : (uint64_t)(isr_irq_stubs + (v - EXC_VECTORS) * IRQ_STUB_SIZE);
 
 		idt[v] = (struct idt_gate){ .offset_lo = (uint16_t)h, .selector = cs, .type = GATE_INTERRUPT,
 					    .offset_mid = (uint16_t)(h >> 16), .offset_hi = (uint32_t)(h >> 32) };
 	}
 	asm volatile("lidt %0" : : "m"(ptr) : "memory");
+}
+
+void idt_set_dpl(int vector, int dpl)
+{
+	idt[vector].type = (uint8_t)(GATE_INTERRUPT | (dpl & 3) << 5);
+}
+
+void idt_set_raw(int vector, uint64_t addr, int dpl)
+{
+	uint16_t cs;
+
+	asm volatile("mov %%cs, %0" : "=r"(cs));
+	idt[vector] = (struct idt_gate){ .offset_lo = (uint16_t)addr, .selector = cs,
+					 .type = (uint8_t)(GATE_INTERRUPT | (dpl & 3) << 5),
+					 .offset_mid = (uint16_t)(addr >> 16), .offset_hi = (uint32_t)(addr >> 32) };
+}
+
+void guest_set_handler(int vector, guest_handler_fn fn)
+{
+	handlers[vector] = fn;
 }
 
 void exc_arm(int vector)
@@ -66,7 +90,7 @@ int exc_disarm(void)
 
 const char *exc_name(int vector)
 {
-	static const char *const names[IDT_VECTORS] = {
+	static const char *const names[EXC_VECTORS] = {
 		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "vector 9", "#TS",
 		"#NP", "#SS", "#GP", "#PF", "vector 15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
 		"vector 22", "vector 23", "vector 24", "vector 25", "vector 26", "vector 27", "#HV",
@@ -75,13 +99,17 @@ const char *exc_name(int vector)
 
 	if (vector < 0)
 		return "no exception";
-	return vector < IDT_VECTORS ? names[vector] : "vector >= 32";
+	return vector < EXC_VECTORS ? names[vector] : "vector >= 32";
 }
 
 void exc_dispatch(struct exc_frame *f)
 {
 	uint64_t cr2 = 0;
 
+	if (f->vector < IDT_VECTORS && handlers[f->vector]) {
+		handlers[f->vector](f);
+		return;
+	}
 	if (exc_expect != EXC_NONE) {
 		/* Any vector counts as "caught": the test compares it with what it expected. */
 		exc_caught = (int)f->vector;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Exception stubs for vectors 0-31: build a struct exc_frame (lib/guest.h) and call exc_dispatch. */
+/* Interrupt stubs for vectors 0-255: build a struct exc_frame (lib/guest.h) and call exc_dispatch. */
 	.text
 	.code64
 
@@ -19,6 +19,22 @@ isr_\vec:
 .irp v, 8,10,11,12,13,14,17,21,29,30
 	ISR \v, 1
 .endr
+
+/*
+ * Vectors 32-255 (external interrupts, software INTs): one 16-byte stub each at
+ * isr_irq_stubs + (vector - 32) * 16, so idt.c can compute the address.
+ */
+	.balign 16
+	.global isr_irq_stubs
+isr_irq_stubs:
+	.set irqvec, 32
+	.rept 224
+	.balign 16
+	pushq	$0
+	pushq	$irqvec
+	jmp	isr_common
+	.set irqvec, irqvec + 1
+	.endr
 
 /* Push order is the reverse of struct exc_frame's field order (checked in idt.c). */
 isr_common:
