@@ -20,6 +20,7 @@ files=()
 declare -A running=() # pid -> expectation file
 passed=0
 failed=0
+skipped=0
 
 die() {
 	echo "integration: error: $*" >&2
@@ -74,7 +75,7 @@ main() {
 	done
 	while [ ${#running[@]} -gt 0 ]; do h_wait_one; done
 
-	echo "integration: $passed passed, $failed failed"
+	echo "integration: $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" = 0 ]
 }
 

@@ -27,6 +27,8 @@
 #   cmdline OPTIONS                  more hypervisor options for cmdline.txt (after `test`)
 #   smp N / mem MiB / icount         QEMU shape (defaults: 2 CPUs, 1024 MiB, no icount)
 #   qemu-arg ARGS                    more QEMU arguments, split on blanks (repeatable)
+#   not-on qemu|bochs REASON         this emulator cannot run the test as real hardware would: the
+#                                    runner reports "skip NAME: REASON" and counts it as skipped
 #
 # TEXT is everything after the directive and one blank, up to the end of the line (trailing blanks
 # dropped), matched as a plain substring, case-sensitive; "#" in it is part of the text. Keyword
@@ -148,6 +150,7 @@ h_parse_expect() {
 	local file=$1 raw line key rest n=0
 	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0 E_EFI="" E_NO_CONFIG=0
 	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=() E_RAW_RE=() E_NOT_RAW_RE=()
+	E_NOT_ON_QEMU="" E_NOT_ON_BOCHS=""
 	H_ERROR=""
 	[ -r "$file" ] || { H_ERROR="cannot read $file"; return 1; }
 	while IFS= read -r raw || [ -n "$raw" ]; do
@@ -193,6 +196,9 @@ h_parse_directive() {
 	expect-raw-re) E_RAW_RE+=("$rest") ;;
 	expect-not-raw-re) E_NOT_RAW_RE+=("$rest") ;;
 	expect-order) E_ORDER+=("$rest") ;;
+	not-on)
+		[[ "$rest" =~ ^(qemu|bochs)[[:space:]]+(.+)$ ]] || { H_ERROR="not-on wants qemu|bochs and a reason, got '$rest'"; return 1; }
+		if [ "${BASH_REMATCH[1]}" = qemu ]; then E_NOT_ON_QEMU=${BASH_REMATCH[2]}; else E_NOT_ON_BOCHS=${BASH_REMATCH[2]}; fi ;;
 	expect-count)
 		[[ "$rest" =~ ^([0-9]+)[[:space:]]+(.+)$ ]] || { H_ERROR="expect-count wants N TEXT, got '$rest'"; return 1; }
 		E_COUNT+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}") ;;
@@ -313,6 +319,10 @@ h_run_expect() {
 		printf 'FAIL 0\nbad expectation file: %s\n' "$H_ERROR" >"$dir/$name.result"
 		return 1
 	fi
+	if [ -n "$E_NOT_ON_QEMU" ]; then
+		printf 'skip 0\n%s\n' "$E_NOT_ON_QEMU" >"$dir/$name.result"
+		return 0
+	fi
 	h_expect_args
 	h_run_qemu "$dir/$name.raw.log" "$H_RUNNER_LOG" "${H_ARGS[@]}" || st=$?
 	h_finish_run "$dir" "$name" "$st" "$t0"
@@ -335,7 +345,8 @@ h_finish_run() {
 }
 
 # h_report FILE: prints the outcome of one finished run (LOG_DIR/<name>.result, written by the job)
-# and counts it in the caller's `passed` and `failed`; shows the last TAIL_LINES of a failed run's log.
+# and counts it in the caller's `passed`, `failed` and `skipped`; shows the last TAIL_LINES of a failed
+# run's log.
 h_report() {
 	local file=$1 name result status secs shown=${LOG_DIR#"$H_ROOT"/}
 	name=$(basename "$file" .expect)
@@ -349,6 +360,11 @@ h_report() {
 	if [ "$status" = ok ]; then
 		echo "ok $name (${secs}s)"
 		passed=$((passed + 1))
+		return 0
+	fi
+	if [ "$status" = skip ]; then
+		echo "skip $name: $(tail -n +2 "$result")"
+		skipped=$((skipped + 1))
 		return 0
 	fi
 	failed=$((failed + 1))
