@@ -91,20 +91,23 @@ static enum insn_mode code_mode(struct vcpu *vcpu, const struct gwalk_regs *r, c
  * still at the same guest-physical place. The bytes are compared, so a rewritten instruction is
  * decoded again; only a guest that remaps its code page under the same CR3 without a flush could
  * see the old mapping used, as a CPU's TLB may use it too. */
-static bool decode_cached(struct vcpu *vcpu, uint64_t rip, const struct gwalk_regs *r,
-			  const struct vm_segment *cs, struct insn *insn)
+static bool decode_cached(struct vcpu *vcpu, uint64_t rip, struct insn *insn)
 {
 	const struct vcpu_insn_cache *c = &vcpu->insn_cache;
+	struct vm_segment cs;
 	const uint8_t *now;
-	enum insn_mode mode;
 
-	if (!c->valid || c->rip != rip || c->cr3 != r->cr3 || c->efer != r->efer || c->cs_access != cs->access)
+	if (!c->valid || c->rip != rip || c->cr3 != vmm_get_reg(vcpu, VM_REG_CR3) ||
+	    c->efer != vmm_get_reg(vcpu, VM_REG_EFER))
 		return false;
-	now = gpa_map_checked(vcpu->vm, c->gpa, c->len);
-	if (!now || memcmp(now, c->bytes, c->len))
+	vmm_get_seg(vcpu, VM_SEG_CS, &cs);
+	if (c->cs_access != cs.access)
 		return false;
-	mode = code_mode(vcpu, r, cs);
-	return !insn_decode(c->bytes, c->len, mode, insn);
+	now = gpa_map_checked(vcpu->vm, c->gpa, c->insn.len);
+	if (!now || memcmp(now, c->bytes, c->insn.len))
+		return false;
+	*insn = c->insn;
+	return true;
 }
 
 /* Remembers a decoded instruction that lies within one page (the common case). */
@@ -120,7 +123,7 @@ static void cache_insn(struct vcpu *vcpu, uint64_t rip, uint64_t la, const struc
 	    guest_walk(r, read_guest_physical, vcpu->vm, la, GWALK_FETCH | (r->cpl == 3 ? GWALK_USER : 0), &gpa, &error))
 		return;
 	*c = (struct vcpu_insn_cache){ .cr3 = r->cr3, .efer = r->efer, .rip = rip, .gpa = gpa,
-				       .cs_access = cs->access, .len = insn->len, .valid = true };
+				       .cs_access = cs->access, .valid = true, .insn = *insn };
 	memcpy(c->bytes, bytes, insn->len);
 }
 
@@ -139,10 +142,10 @@ int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *f
 
 	uint64_t rip = vmm_get_reg(vcpu, VM_REG_RIP);
 
+	if (decode_cached(vcpu, rip, insn))
+		return 0;
 	walk_regs(vcpu, &r);
 	vmm_get_seg(vcpu, VM_SEG_CS, &cs);
-	if (decode_cached(vcpu, rip, &r, &cs, insn))
-		return 0;
 	mode = code_mode(vcpu, &r, &cs);
 	la = mode == INSN_MODE_64 ? rip : (uint32_t)(cs.base + rip);
 	n = PAGE_BYTES - (la & (PAGE_BYTES - 1));

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "arch/x86/guest_gprs.h"
+#include "arch/x86/insn_decode.h"
 #include "kernel/config.h"
 #include "kernel/console_line.h"
 #include "kernel/nested_pt.h"
@@ -86,9 +87,9 @@ struct vcpu {
 	struct vcpu_insn_cache {
 		uint64_t cr3, efer, rip, gpa;
 		uint16_t cs_access;
-		uint8_t len;
 		uint8_t bytes[15];
 		bool valid;
+		struct insn insn;
 	} insn_cache;
 	/* CPUID answers already computed by the policy (which depends only on the vCPU). */
 	struct vcpu_cpuid_entry {
