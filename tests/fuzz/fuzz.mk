@@ -16,7 +16,10 @@ FUZZ_LIBS    := -lfdt
 FUZZ_TARGETS += config
 FUZZ_SRCS_config := kernel/config.c kernel/config_vm.c kernel/console.c kernel/fmt.c
 
-FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+# Deferred (=, and $$ in the rules below): tests/fuzz/*.mk after this file add their targets later.
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_RUNS = $(FUZZ_TARGETS:%=fuzz-%)
+FUZZ_LONG_RUNS_ALL = $(FUZZ_TARGETS:%=fuzz-long-%)
 
 .PHONY: fuzz-build  # fuzz-<t> stays off .PHONY: make skips pattern rules for phony targets
 .SECONDEXPANSION:
@@ -34,13 +37,13 @@ $(BUILD)/fuzz/corpus_%/.seeded: $$(wildcard tests/fuzz/seeds/$$*/*.dts tests/fuz
 	@for f in $(filter %.bin,$^); do cp $$f $(@D)/seed-$$(basename $$f); done
 	@touch $@
 
-fuzz-build: $(FUZZ_BINS)
+fuzz-build: $$(FUZZ_BINS)
 
 fuzz-%: $(BUILD)/fuzz/fuzz_% $(BUILD)/fuzz/corpus_%/.seeded
 	$< -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$*- \
 	   $(BUILD)/fuzz/corpus_$*
 
-fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+fuzz: $$(FUZZ_RUNS)
 
 # make fuzz-long: at least FUZZ_LONG_RUNS executions per target from the committed seed corpora,
 # one target after another; each log keeps libFuzzer's final line (executions, coverage) and
@@ -52,7 +55,7 @@ fuzz-long-%: $(BUILD)/fuzz/fuzz_% $(BUILD)/fuzz/corpus_%/.seeded
 	   $(BUILD)/fuzz/corpus_$* >$(BUILD)/fuzz/long-$*.log 2>&1 || { tail -40 $(BUILD)/fuzz/long-$*.log; exit 1; }
 	@grep -E "DONE|stat::number_of_executed_units" $(BUILD)/fuzz/long-$*.log
 
-fuzz-long: $(FUZZ_TARGETS:%=fuzz-long-%)
+fuzz-long: $$(FUZZ_LONG_RUNS_ALL)
 	@for t in $(FUZZ_TARGETS); do \
 		printf '%-16s %s\n' "$$t" "$$(grep -E '^#[0-9]+[[:space:]]+DONE' $(BUILD)/fuzz/long-$$t.log | tail -1)"; \
 	done | tee $(BUILD)/fuzz/long-report.txt

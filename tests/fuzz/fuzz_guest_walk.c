@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size;
 	struct gwalk_regs r;
 	struct fake_ram ram;
-	uint64_t la, gpa = 0, fault_la = 0;
+	uint64_t la, gpa = 0, fault_la = 0, wrap;
 	uint32_t err = 0;
 	unsigned access;
 	uint8_t buf[15];
@@ -65,7 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == -EFAULT && !(err & GWALK_PF_P) && (err & GWALK_PF_RSVD))
 		__builtin_trap(); /* a reserved-bit fault is reported on a present entry */
 	rc = guest_fetch(&r, read_ram, &ram, la, buf, sizeof(buf), &err, &fault_la);
-	if (rc == -EFAULT && (fault_la < la || fault_la - la >= sizeof(buf)))
+	/* Outside long mode linear addresses are 32 bits and wrap. */
+	wrap = (r.efer & EFER_LMA) && (r.cr0 & CR0_PG) ? ~0ull : 0xffffffffull;
+	if (rc == -EFAULT && ((fault_la - la) & wrap) >= sizeof(buf))
 		__builtin_trap(); /* the faulting byte lies inside the fetch */
 	return 0;
 }
