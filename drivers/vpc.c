@@ -47,13 +47,14 @@ static int pic_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, boo
 static int pit_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
 	struct vpc *pc = dev;
+	uint64_t now = clock_ns();
 
 	(void)vcpu;
 	if (!in && port != 0x61) {
-		vpc_run_timers(pc, clock_ns()); /* edges before the reprogramming go to the PIC first */
+		vpc_run_timers(pc, now); /* edges before the reprogramming go to the PIC first */
 		pc->timer_changed = true;
 	}
-	return vpit_io(&pc->pit, port, size, in, value, clock_ns());
+	return vpit_io(&pc->pit, port, size, in, value, now);
 }
 
 static int uart_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)

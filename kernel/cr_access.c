@@ -43,11 +43,8 @@ static void gpr_write(struct vcpu *vcpu, int gpr, uint64_t v, bool code64)
 
 void vcpu_raise_debug(struct vcpu *vcpu, uint64_t dr6_bits)
 {
-	struct vm_event ev = { .kind = VM_EVENT_EXCEPTION, .vector = VECTOR_DB };
-
 	vmm_set_reg(vcpu, VM_REG_DR6, vmm_get_reg(vcpu, VM_REG_DR6) | dr6_bits);
-	if (vmm_inject(vcpu, &ev))
-		vm_crash(vcpu->vm, "#DB while another event was pending");
+	vcpu_inject_exception(vcpu, VECTOR_DB, false, 0);
 }
 
 void vcpu_finish_insn(struct vcpu *vcpu, const struct vm_exit *exit, uint64_t dr6_bits)

@@ -2,13 +2,11 @@
 /* The exit dispatch table and the small handlers; anything unexpected ends only the guest. */
 #include "kernel/exit.h"
 
-#include "kernel/cr_access.h"
-
+#include "kernel/basalt_abi.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/cpuid_policy.h"
-#include "kernel/basalt_abi.h"
-#include "kernel/errno.h"
+#include "kernel/cr_access.h"
 #include "kernel/gva.h"
 #include "kernel/virq.h"
 #include "kernel/vm.h"
@@ -33,9 +31,10 @@ const char *vm_exit_name(enum vm_exit_code code)
 	return code < VM_EXIT_COUNT && exit_names[code] ? exit_names[code] : "unknown";
 }
 
-static void inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error)
+void vcpu_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uint32_t error_code)
 {
-	struct vm_event ev = { .kind = VM_EVENT_EXCEPTION, .vector = vector, .has_error = has_error };
+	struct vm_event ev = { .kind = VM_EVENT_EXCEPTION, .vector = vector, .has_error = has_error,
+			       .error_code = error_code };
 
 	if (vmm_inject(vcpu, &ev))
 		vm_crash(vcpu->vm, "exception %u while another event was pending", vector);
@@ -43,12 +42,12 @@ static void inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error)
 
 void vcpu_inject_ud(struct vcpu *vcpu)
 {
-	inject_exception(vcpu, VECTOR_UD, false);
+	vcpu_inject_exception(vcpu, VECTOR_UD, false, 0);
 }
 
 void vcpu_inject_gp(struct vcpu *vcpu)
 {
-	inject_exception(vcpu, VECTOR_GP, true);
+	vcpu_inject_exception(vcpu, VECTOR_GP, true, 0);
 }
 
 static enum exit_action handle_resume(struct vcpu *vcpu, const struct vm_exit *exit)
@@ -161,16 +160,9 @@ static bool insn_matches_exit(const struct insn *in, const struct vm_exit *exit)
  * means the exit is finished here: a fault was injected, or the instruction is run again. */
 static bool decode_exit(struct vcpu *vcpu, struct vm_exit *exit)
 {
-	struct gva_fault fault;
 	struct insn in;
-	int rc = gva_decode_current(vcpu, &in, &fault);
 
-	if (rc == -EFAULT)
-		vcpu_inject_fault(vcpu, &fault);
-	else if (rc == -EIO)
-		vm_crash(vcpu->vm, "instruction fetch at rip 0x%llx: the guest's page tables point outside its RAM",
-			 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
-	if (rc || !insn_matches_exit(&in, exit))
+	if (!gva_decode_for_exit(vcpu, &in) || !insn_matches_exit(&in, exit))
 		return false;
 	exit->insn_len = in.len;
 	exit->decode = false;

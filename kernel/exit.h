@@ -3,6 +3,9 @@
 #ifndef BASALT_EXIT_H
 #define BASALT_EXIT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "kernel/vm_exit.h"
 
 struct vcpu;
@@ -24,7 +27,10 @@ enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *
 enum exit_action exit_handle_cpuid(struct vcpu *vcpu, const struct vm_exit *exit);
 enum exit_action exit_handle_msr(struct vcpu *vcpu, const struct vm_exit *exit);
 
-/* Delivers #UD / #GP to the guest. */
+/* Queues an exception for the guest; one already pending (which never happens on these paths)
+ * ends the VM rather than losing either. */
+void vcpu_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uint32_t error_code);
+/* Delivers #UD / #GP(0) to the guest. */
 void vcpu_inject_ud(struct vcpu *vcpu);
 void vcpu_inject_gp(struct vcpu *vcpu);
 

@@ -139,7 +139,6 @@ int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *f
 	uint32_t error = 0;
 	size_t n;
 	int rc;
-
 	uint64_t rip = vmm_get_reg(vcpu, VM_REG_RIP);
 
 	if (decode_cached(vcpu, rip, insn))
@@ -166,11 +165,20 @@ int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *f
 
 void vcpu_inject_fault(struct vcpu *vcpu, const struct gva_fault *fault)
 {
-	struct vm_event ev = { .kind = VM_EVENT_EXCEPTION, .vector = fault->vector, .has_error = true,
-			       .error_code = fault->error };
-
 	if (fault->vector == VECTOR_PF)
 		vmm_set_reg(vcpu, VM_REG_CR2, fault->address);
-	if (vmm_inject(vcpu, &ev))
-		vm_crash(vcpu->vm, "exception %u while another event was pending", fault->vector);
+	vcpu_inject_exception(vcpu, fault->vector, true, fault->error);
+}
+
+bool gva_decode_for_exit(struct vcpu *vcpu, struct insn *insn)
+{
+	struct gva_fault fault;
+	int rc = gva_decode_current(vcpu, insn, &fault);
+
+	if (rc == -EFAULT)
+		vcpu_inject_fault(vcpu, &fault);
+	else if (rc == -EIO)
+		vm_crash(vcpu->vm, "instruction fetch at rip 0x%llx: the guest's page tables point outside its RAM",
+			 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
+	return !rc;
 }

@@ -31,5 +31,9 @@ int gva_write(struct vcpu *vcpu, uint64_t la, const void *src, size_t len, struc
 int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *fault);
 /* Delivers a fault gva_* reported (CR2 included). */
 void vcpu_inject_fault(struct vcpu *vcpu, const struct gva_fault *fault);
+/* gva_decode_current for an exit handler: true with *insn decoded; false when the exit ends here
+ * (the guest got its fault, the VM was ended, or the bytes are no instruction any more and the
+ * guest simply runs them again). */
+bool gva_decode_for_exit(struct vcpu *vcpu, struct insn *insn);
 
 #endif

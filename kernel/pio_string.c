@@ -82,17 +82,11 @@ enum exit_action exit_handle_string_io(struct vcpu *vcpu, const struct vm_exit *
 	const struct vm_exit_io *io = &exit->u.io;
 	uint64_t *r = vcpu->gprs.r;
 	struct vm_exit done = *exit;
-	struct gva_fault fault;
 	struct string_io s;
 	struct insn in;
 	uint64_t count;
-	int rc = gva_decode_current(vcpu, &in, &fault);
 
-	if (rc == -EFAULT)
-		vcpu_inject_fault(vcpu, &fault);
-	if (rc == -EIO)
-		vm_crash(vcpu->vm, "string I/O: the guest's page tables point outside its RAM");
-	if (rc || insn_classify(&in) != (io->in ? INSN_INS : INSN_OUTS))
+	if (!gva_decode_for_exit(vcpu, &in) || insn_classify(&in) != (io->in ? INSN_INS : INSN_OUTS))
 		return vm_is_running(vcpu->vm) ? EXIT_RESUME : EXIT_STOP; /* the bytes changed: run it again */
 	setup(vcpu, &in, io->in, &s);
 	count = io->rep ? r[GPR_RCX] & s.mask : 1;
