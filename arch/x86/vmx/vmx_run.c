@@ -12,7 +12,11 @@
 #include "kernel/errno.h"
 #include "kernel/vm.h"
 
-/* Delivers a host interrupt that caused the exit: it stays pending in the LAPIC until IF=1. */
+/* Delivers a host interrupt that is pending in the LAPIC (it stays there until IF=1). Done after
+ * every exit, as the SVM path does at STGI: a CPU that does not exit for a host interrupt while the
+ * guest has IF=0 (Bochs) would otherwise hold the timer tick back for as long as the guest keeps
+ * exiting for other reasons faster than the preemption timer (which restarts at every entry), and
+ * a vCPU could run past its slice and delay every sleeper's wake-up. */
 static inline void take_host_interrupt(void)
 {
 	__asm__ volatile("sti; nop; cli" ::: "memory");
@@ -50,9 +54,7 @@ static bool enter_once(struct vcpu *vcpu, struct vmx_vcpu *vv, struct vmx_exit_i
 	vv->cr2 = read_cr2();
 	vv->launched = true;
 	info->reason = (uint32_t)vmread(VMCS_EXIT_REASON);
-	if ((info->reason & 0xffff) == VMX_EXIT_EXTERNAL_INTERRUPT ||
-	    (info->reason & 0xffff) == VMX_EXIT_PREEMPTION_TIMER)
-		take_host_interrupt();
+	take_host_interrupt();
 	info->insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
 	info->qualification = vmread(VMCS_EXIT_QUALIFICATION);
 	info->guest_rcx = vcpu->gprs.r[GPR_RCX];
