@@ -11,7 +11,9 @@
 # Two directives only this runner reads (tests/integration.sh must not see them, so they are
 # blanked out before the file goes to the shared parser):
 #   vmx-timeout N   seconds for the Bochs run (Bochs is slower than QEMU TCG)
-#   vmx skip        leave this file out of the Bochs set (it is reported as skipped)
+#   vmx-ips N       Bochs instructions per emulated second (run-bochs.sh --ips; default 50 M).
+#                   1000000000 makes the guest clock count instructions as QEMU's icount does.
+# A file with `not-on bochs REASON` (tests/lib/harness.sh) is reported as skipped with its reason.
 # Ignored under Bochs: `qemu-arg` and `icount` (QEMU only). `smp N` and `mem MiB` are passed on.
 # Logs: build/test-logs-vmx/<name>.log (serial, cleaned), .raw.log, .runner.log, .result
 set -euo pipefail
@@ -26,7 +28,6 @@ TIMEOUT_FACTOR=${BOCHS_TIMEOUT_FACTOR:-2}
 TAIL_LINES=60
 
 files=()
-skipped=()
 declare -A running=() # pid -> expectation file
 passed=0
 failed=0
@@ -39,41 +40,32 @@ die() {
 
 # ---- the Bochs-only directives -----------------------------------------------------------------
 
-# vmx_directive LINE: prints "timeout N", "skip" or "bad REASON" for a vmx line, nothing otherwise.
+# vmx_directive LINE: prints "timeout N", "ips N" or "bad REASON" for a vmx line, nothing otherwise.
 vmx_directive() {
 	local line=$1 key rest v
 	line=${line#"${line%%[![:space:]]*}"}
 	key=${line%%[[:space:]]*}
 	case "$key" in
-	vmx-timeout | vmx) ;;
+	vmx-timeout | vmx-ips) ;;
 	*) return 0 ;;
 	esac
 	rest=${line#"$key"}
 	rest=${rest#"${rest%%[![:space:]]*}"}
 	v=$(h_keyword_value "$rest")
-	if [ "$key" = vmx-timeout ]; then
-		if [[ "$v" =~ ^[1-9][0-9]*$ ]]; then echo "timeout $v"; else echo "bad vmx-timeout wants seconds, got '$v'"; fi
-	elif [ "$v" = skip ]; then
-		echo skip
+	if [[ ! "$v" =~ ^[1-9][0-9]*$ ]]; then
+		echo "bad $key wants a positive number, got '$v'"
+	elif [ "$key" = vmx-timeout ]; then
+		echo "timeout $v"
 	else
-		echo "bad vmx wants 'skip', got '$v'"
+		echo "ips $v"
 	fi
 }
 
-# vmx_skipped FILE: true when FILE has a `vmx skip` line.
-vmx_skipped() {
-	local line
-	while IFS= read -r line || [ -n "$line" ]; do
-		[ "$(vmx_directive "$line")" != skip ] || return 0
-	done <"$1"
-	return 1
-}
-
 # vmx_filter FILE OUT: copies FILE to OUT with the vmx lines blanked (line numbers stay right) and
-# sets VMX_TIMEOUT (empty if not given); returns 1 with H_ERROR on a malformed vmx line.
+# sets VMX_TIMEOUT and VMX_IPS (empty if not given); returns 1 with H_ERROR on a malformed vmx line.
 vmx_filter() {
 	local file=$1 out=$2 line d n=0
-	VMX_TIMEOUT=""
+	VMX_TIMEOUT="" VMX_IPS=""
 	: >"$out"
 	while IFS= read -r line || [ -n "$line" ]; do
 		n=$((n + 1))
@@ -81,6 +73,7 @@ vmx_filter() {
 		case "$d" in
 		"") printf '%s\n' "$line" >>"$out"; continue ;;
 		timeout\ *) VMX_TIMEOUT=${d#timeout } ;;
+		ips\ *) VMX_IPS=${d#ips } ;;
 		bad\ *) H_ERROR="$file:$n: ${d#bad }"; return 1 ;;
 		esac
 		echo >>"$out"
@@ -103,6 +96,7 @@ vmx_args() {
 	h_common_args
 	[ -z "$E_SMP" ] || H_ARGS+=(--smp "$E_SMP")
 	[ -z "$E_MEM" ] || H_ARGS+=(--mem "$E_MEM")
+	[ -z "$VMX_IPS" ] || H_ARGS+=(--ips "$VMX_IPS")
 	[ -z "$E_CMDLINE" ] || H_ARGS+=(--cmdline "$E_CMDLINE")
 	[ "$E_ICOUNT" = 0 ] || echo "integration-vmx: 'icount' ignored under Bochs" >>"$H_RUNNER_LOG"
 	[ ${#E_QEMU_ARGS[@]} = 0 ] || echo "integration-vmx: 'qemu-arg ${E_QEMU_ARGS[*]}' ignored under Bochs" >>"$H_RUNNER_LOG"
@@ -140,8 +134,7 @@ vmx_run_expect() {
 
 # ---- the suite ---------------------------------------------------------------------------------
 
-# select_files ARG...: fills files with the named expectation files, or all of them; files with a
-# `vmx skip` line go to skipped instead.
+# select_files ARG...: fills files with the named expectation files, or all of them.
 select_files() {
 	local a f candidates=()
 	if [ $# = 0 ]; then
@@ -159,9 +152,7 @@ select_files() {
 		[ -f "$f" ] || die "no expectation file for '$a' (looked for $f)"
 		candidates+=("$f")
 	done
-	for f in "${candidates[@]}"; do
-		if vmx_skipped "$f"; then skipped+=("$(basename "$f" .expect)"); else files+=("$f"); fi
-	done
+	files=("${candidates[@]}")
 }
 
 # stop_tree PID: ends PID and its descendants. Bochs and `timeout` get SIGINT (Bochs may sit on
@@ -199,7 +190,6 @@ main() {
 	trap on_interrupt INT TERM
 
 	local file
-	[ ${#skipped[@]} = 0 ] || echo "integration-vmx: skipped (vmx skip): ${skipped[*]}"
 	for file in "${files[@]}"; do
 		while [ ${#running[@]} -ge "$JOBS" ]; do h_wait_one; done
 		vmx_run_expect "$file" "$LOG_DIR" &
