@@ -48,7 +48,7 @@ static void hold_value(uint64_t mine)
 		rounds++;
 	}
 	printf("cr8: held %lu for %u rounds\n", mine, rounds);
-	check(rounds >= 5, "cr8-rounds", "only %u rounds in the hostile phase", rounds);
+	check(rounds >= 10, "cr8-rounds", "only %u rounds in the hostile phase", rounds);
 	check(yield_bad == 0, "cr8-yield", "%u of %u yields came back with CR8 %lu, not %lu", yield_bad, rounds,
 	      seen, mine);
 	check(sleep_bad == 0, "cr8-sleep", "%u of %u sleeps came back with CR8 %lu, not %lu", sleep_bad, rounds,
