@@ -2,11 +2,12 @@
 # Test guests: flat 64-bit payloads loaded at 1 MiB, one check each (see tests/guests/lib/guest.h).
 GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
 # The hostile-guest suite (tests/integration/hostile-*.expect), beside a neighbour.
-GUEST_NAMES += cr8 dr timer usermode console
+GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
-                  dr-watch:dr:-DDR_WATCH
+                  dr-watch:dr:-DDR_WATCH insn-strict:insn:-DINSN_STRICT \
+                  insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 
