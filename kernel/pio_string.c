@@ -85,12 +85,17 @@ enum exit_action exit_handle_string_io(struct vcpu *vcpu, const struct vm_exit *
 	struct string_io s;
 	struct insn in;
 	uint64_t count;
+	bool step;
+	unsigned batch;
 
 	if (!gva_decode_for_exit(vcpu, &in) || insn_classify(&in) != (io->in ? INSN_INS : INSN_OUTS))
 		return vm_is_running(vcpu->vm) ? EXIT_RESUME : EXIT_STOP; /* the bytes changed: run it again */
 	setup(vcpu, &in, io->in, &s);
 	count = io->rep ? r[GPR_RCX] & s.mask : 1;
-	for (unsigned n = 0; count && n < STRING_IO_BATCH; n++) {
+	/* Single-stepping traps after every iteration of a REP, with RIP still on the instruction. */
+	step = vmm_get_reg(vcpu, VM_REG_RFLAGS) & RFLAGS_TF;
+	batch = step ? 1 : STRING_IO_BATCH;
+	for (unsigned n = 0; count && n < batch; n++) {
 		if (!one_element(vcpu, io, &s))
 			return vm_is_running(vcpu->vm) ? EXIT_RESUME : EXIT_STOP;
 		r[s.reg] = (r[s.reg] & ~s.mask) | ((r[s.reg] + (uint64_t)(s.step * io->size)) & s.mask);
@@ -98,8 +103,11 @@ enum exit_action exit_handle_string_io(struct vcpu *vcpu, const struct vm_exit *
 		if (io->rep)
 			r[GPR_RCX] = (r[GPR_RCX] & ~s.mask) | (count & s.mask);
 	}
-	if (count)
-		return EXIT_RESUME; /* RIP stays on the REP instruction */
+	if (count) { /* RIP stays on the REP instruction */
+		if (step)
+			vcpu_raise_debug(vcpu, DR6_BS);
+		return EXIT_RESUME;
+	}
 	done.insn_len = in.len;
 	vcpu_finish_insn(vcpu, &done, vcpu_io_breakpoints(vcpu, io->port, io->size));
 	return EXIT_RESUME;
