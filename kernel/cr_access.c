@@ -50,9 +50,8 @@ void vcpu_raise_debug(struct vcpu *vcpu, uint64_t dr6_bits)
 void vcpu_finish_insn(struct vcpu *vcpu, const struct vm_exit *exit, uint64_t dr6_bits)
 {
 	/* The CPU never completed the instruction, so the single-step trap is ours to raise. */
-	if (vmm_get_reg(vcpu, VM_REG_RFLAGS) & RFLAGS_TF)
+	if (vmm_skip(vcpu, exit))
 		dr6_bits |= DR6_BS;
-	vmm_skip(vcpu, exit);
 	if (dr6_bits)
 		vcpu_raise_debug(vcpu, dr6_bits);
 }

@@ -107,8 +107,9 @@ struct vmm_ops {
 	bool (*interrupt_ready)(struct vcpu *vcpu);
 	/* Asks for VM_EXIT_IRQ_WINDOW as soon as the guest can take an interrupt (on), or stops asking. */
 	void (*request_irq_window)(struct vcpu *vcpu, bool on);
-	/* Moves RIP past the instruction that exited (exit->insn_len, or what the CPU reported). */
-	void (*skip_instruction)(struct vcpu *vcpu, const struct vm_exit *exit);
+	/* Moves RIP past the instruction that exited (exit->insn_len, or what the CPU reported).
+	 * Returns RFLAGS.TF: the single-step trap the CPU never raised is then the core's to raise. */
+	bool (*skip_instruction)(struct vcpu *vcpu, const struct vm_exit *exit);
 	/* Flushes the guest's TLB entries (after nested page-table changes). */
 	void (*flush_guest_tlb)(struct vcpu *vcpu);
 	/* Called before the first entry of a turn on this CPU and after its last exit: state the
@@ -131,7 +132,7 @@ static inline void vmm_set_reg(struct vcpu *v, enum vm_reg r, uint64_t x) { vmm-
 static inline void vmm_get_seg(struct vcpu *v, enum vm_seg s, struct vm_segment *o) { vmm->get_seg(v, s, o); }
 static inline void vmm_set_seg(struct vcpu *v, enum vm_seg s, const struct vm_segment *i) { vmm->set_seg(v, s, i); }
 static inline int vmm_inject(struct vcpu *v, const struct vm_event *e) { return vmm->inject_event(v, e); }
-static inline void vmm_skip(struct vcpu *v, const struct vm_exit *e) { vmm->skip_instruction(v, e); }
+static inline bool vmm_skip(struct vcpu *v, const struct vm_exit *e) { return vmm->skip_instruction(v, e); }
 
 /* Selects the backend for this CPU's vendor; prints and returns -ENODEV when none fits. */
 int vmm_select(void);

@@ -360,12 +360,13 @@ static int svm_inject_event(struct vcpu *vcpu, const struct vm_event *ev)
 	return 0;
 }
 
-static void svm_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
+static bool svm_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	struct svm_vcpu *sv = vcpu->arch;
 
 	sv->vmcb->save.rip += exit->insn_len;
 	sv->vmcb->control.interrupt_shadow = 0; /* the instruction completed: no STI/MOV SS shadow remains */
+	return sv->vmcb->save.rflags & RFLAGS_TF;
 }
 
 static const char *svm_raw_exit_name(uint32_t raw)

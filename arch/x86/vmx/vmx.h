@@ -57,7 +57,7 @@ void vmx_set_reg(struct vcpu *vcpu, enum vm_reg reg, uint64_t value);
 void vmx_get_seg(struct vcpu *vcpu, enum vm_seg seg, struct vm_segment *out);
 void vmx_set_seg(struct vcpu *vcpu, enum vm_seg seg, const struct vm_segment *in);
 int vmx_inject_event(struct vcpu *vcpu, const struct vm_event *event);
-void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
+bool vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
 void vmx_flush_guest_tlb(struct vcpu *vcpu);
 void vmx_vcpu_load(struct vcpu *vcpu);
 void vmx_vcpu_put(struct vcpu *vcpu);

@@ -238,7 +238,7 @@ int vmx_inject_event(struct vcpu *vcpu, const struct vm_event *ev)
 	return 0;
 }
 
-void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
+bool vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	uint64_t shadow;
 
@@ -247,6 +247,7 @@ void vmx_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
 	shadow = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	if (shadow & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, shadow & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	return vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF;
 }
 
 /* VMX switches DR7 but not DR6, which the CPU updates itself on a #DB inside the guest: the guest's
