@@ -327,6 +327,18 @@ static void test_cr4_write(void **state)
 	assert_int_equal(a.u.cr.gpr, -1);
 }
 
+static void test_cr8_write(void **state)
+{
+	struct vm_exit e = translate(0x18, 0, 0);
+
+	(void)state;
+	assert_int_equal(e.code, VM_EXIT_CR_ACCESS);
+	assert_int_equal(e.u.cr.cr, 8);
+	assert_int_equal(e.u.cr.op, VM_CR_MOV_TO);
+	assert_true(e.decode);
+	assert_int_equal(translate(0x10, 0, 0).code, VM_EXIT_UNKNOWN); /* CR0 writes are not intercepted */
+}
+
 static void test_dr_writes(void **state)
 {
 	(void)state;
@@ -414,7 +426,7 @@ int main(void)
 		T(test_shutdown_intr_nmi),
 		T(test_exceptions),
 		T(test_invalid_state),
-		T(test_unknown_codes), T(test_invalid_state_32bit), T(test_cr4_write), T(test_dr_writes),
+		T(test_unknown_codes), T(test_invalid_state_32bit), T(test_cr4_write), T(test_cr8_write), T(test_dr_writes),
 		T(test_exit_names),
 		T(test_vmcb_offsets_match_manual),
 	};

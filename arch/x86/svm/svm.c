@@ -145,12 +145,13 @@ static int svm_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
 }
 
 /* CR4 writes exit so bits the guest's CPUID hides (OSXSAVE above all: XSAVE state is not switched)
- * get #GP; DR0-DR3 writes exit so the core's copy (struct vcpu dr[]) stays the guest's truth. CR8
- * needs nothing: with V_INTR_MASKING the guest's TPR is V_TPR and never the host's. DR6/DR7 are in
- * the VMCB. */
+ * get #GP; DR0-DR3 writes exit so the core's copy (struct vcpu dr[]) stays the guest's truth. With
+ * V_INTR_MASKING the guest's TPR is V_TPR and never the host's; CR8 writes still exit so the core
+ * checks them as on VT-x (QEMU's SVM takes values above 15 without the #GP hardware raises). CR8
+ * reads and DR6/DR7 stay in the VMCB. */
 static void init_controls(struct vmcb_control *c, uint32_t asid, uint64_t ncr3)
 {
-	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(4);
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(4) | SVM_INTERCEPT_CR_WRITE(8);
 	c->intercept_dr = SVM_INTERCEPT_DR_WRITE(0) | SVM_INTERCEPT_DR_WRITE(1) | SVM_INTERCEPT_DR_WRITE(2) |
 			  SVM_INTERCEPT_DR_WRITE(3);
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI |

@@ -17,6 +17,7 @@ struct svm_exit_kind {
  * instruction itself, prefixes included, so the number is only "this exit needs a length". */
 static const struct svm_exit_kind svm_exit_kinds[SVM_DENSE_CODES] = {
 	[SVM_EXIT_WRITE_CR4] = { VM_EXIT_CR_ACCESS, 3, "write-cr4" },
+	[SVM_EXIT_WRITE_CR8] = { VM_EXIT_CR_ACCESS, 4, "write-cr8" },
 	[SVM_EXIT_WRITE_DR0] = { VM_EXIT_DR_ACCESS, 3, "write-dr0" },
 	[SVM_EXIT_WRITE_DR0 + 1] = { VM_EXIT_DR_ACCESS, 3, "write-dr1" },
 	[SVM_EXIT_WRITE_DR0 + 2] = { VM_EXIT_DR_ACCESS, 3, "write-dr2" },

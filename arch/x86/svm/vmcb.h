@@ -178,6 +178,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 /* Exit codes */
 #define SVM_EXIT_WRITE_CR0 0x010 /* + CR number */
 #define SVM_EXIT_WRITE_CR4 0x014
+#define SVM_EXIT_WRITE_CR8 0x018
 #define SVM_EXIT_WRITE_DR0 0x030 /* + DR number */
 #define SVM_EXIT_WRITE_DR3 0x033
 #define SVM_EXIT_EXCP_BASE 0x040
