@@ -7,7 +7,8 @@ GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
                   dr-watch:dr:-DDR_WATCH insn-strict:insn:-DINSN_STRICT \
-                  insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0
+                  insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
+                  storm:storm:-DSTORM_SEED=$(STORM_SEED)
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 
