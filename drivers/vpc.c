@@ -196,3 +196,9 @@ int vpc_uart_input(struct vpc *pc, uint8_t byte)
 {
 	return vuart_receive(&pc->uart, byte);
 }
+
+void vpc_set_irq(struct vpc *pc, unsigned irq, bool level)
+{
+	if (irq < 16)
+		vpic_set_irq(&pc->pic, irq, level);
+}

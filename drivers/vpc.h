@@ -22,6 +22,8 @@ uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns);
 /* True (once) when the next timer event may have moved since the last call: the guest reprogrammed
  * its PIT, wrote its PIC, or took an interrupt. */
 bool vpc_timer_changed(struct vpc *pc);
+/* An ISA line into the PIC (IRQ 0-15). */
+void vpc_set_irq(struct vpc *pc, unsigned irq, bool level);
 /* Feeds a byte typed on the host console to the VM's UART; -ENOSPC when its FIFO is full. */
 int vpc_uart_input(struct vpc *pc, uint8_t byte);
 

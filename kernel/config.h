@@ -60,8 +60,14 @@ struct vm_config {
 	struct config_image kernel;  /* Linux: the bzImage; flat: source NONE */
 	struct config_image initrd;  /* Linux, optional: source NONE when absent; flat: NONE */
 	char cmdline[CONFIG_CMDLINE_MAX]; /* Linux: printable, NUL-terminated; flat: "" */
-	bool platform_pc;            /* legacy PC devices (PIC, PIT, COM1): always for Linux, opt-in for flat */
+	bool platform_pc;            /* the PC platform (PIC, PIT, COM1, LAPIC, IOAPIC, ACPI, PCI): always for
+	                              * Linux, opt-in for flat */
+	uint32_t test_devices;       /* CONFIG_TESTDEV_* the VM asked for in `test-devices` */
+	uint16_t test_exit_port;     /* `test-exit`: isa-debug-exit style port, 0 = none */
 };
+
+#define CONFIG_TESTDEV_MMIO (1u << 0) /* drivers/pc/vtestdev.c: a register file for MMIO tests */
+#define CONFIG_TESTDEV_PCI (1u << 1)  /* a PCI test function with a BAR and MSI */
 
 struct config_limits {
 	uint64_t host_memory_bytes; /* memory the host can still give to guests (sum over VMs is checked) */

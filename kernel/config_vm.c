@@ -10,7 +10,7 @@
 
 enum {
 	P_MEMORY, P_VCPUS, P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA, P_INITRD, P_INITRD_DATA,
-	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_PLATFORM, P_COUNT
+	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_PLATFORM, P_TEST_DEVICES, P_TEST_EXIT, P_COUNT
 };
 _Static_assert(P_COUNT <= 32, "vm_parse.seen has one bit per property");
 
@@ -121,6 +121,51 @@ static int parse_platform(struct vm_parse *p, const char *name, const void *val,
 	return 0;
 }
 
+/* Test devices a VM may ask for (tests/guests use them); each is named in a string list. */
+static const struct { const char *name; uint32_t bit; } test_devices[] = {
+	{ "mmio", CONFIG_TESTDEV_MMIO },
+	{ "pci", CONFIG_TESTDEV_PCI },
+};
+
+static uint32_t test_device_bit(const char *s)
+{
+	for (size_t i = 0; i < sizeof(test_devices) / sizeof(test_devices[0]); i++)
+		if (!strcmp(s, test_devices[i].name))
+			return test_devices[i].bit;
+	return 0;
+}
+
+static int parse_test_devices(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	const char *s = val, *end = s + len;
+	char shown[CONFIG_SHOW_MAX];
+
+	if (len < 2 || s[len - 1])
+		return config_fail(&p->err, name, "expected a list of strings (\"mmio\", \"pci\")");
+	for (; s < end; s += strlen(s) + 1) {
+		uint32_t bit = test_device_bit(s);
+
+		if (!bit)
+			return config_fail(&p->err, name, "\"%s\" is not a test device (use \"mmio\" or \"pci\")",
+					   config_show(shown, sizeof(shown), s, strlen(s)));
+		if (p->vm->test_devices & bit)
+			return config_fail(&p->err, name, "\"%s\" is listed twice", s);
+		p->vm->test_devices |= bit;
+	}
+	return 0;
+}
+
+/* The port of a QEMU isa-debug-exit style device: a write ends the VM with that status. */
+static int parse_test_exit(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	uint32_t port;
+
+	if (config_read_u32_range(&p->err, name, val, len, 1, 0xfffc, &port))
+		return -EINVAL;
+	p->vm->test_exit_port = (uint16_t)port;
+	return 0;
+}
+
 static int parse_load(struct vm_parse *p, const char *name, const void *val, int len)
 {
 	uint64_t *load = &p->vm->load_address;
@@ -185,6 +230,8 @@ static const struct vm_prop {
 	[P_SHARES] = { "shares", parse_shares },
 	[P_CPUS] = { "cpus", parse_cpus },
 	[P_PLATFORM] = { "platform", parse_platform },
+	[P_TEST_DEVICES] = { "test-devices", parse_test_devices },
+	[P_TEST_EXIT] = { "test-exit", parse_test_exit },
 };
 
 static int check_vm_name(struct config_err *e, const char *name, int len)

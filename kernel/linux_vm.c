@@ -58,7 +58,8 @@ int linux_vm_load(struct vm *vm, const struct vm_images *img, const char *cmdlin
 
 	if (bzimage_parse(img->kernel, img->kernel_size, &k, why, sizeof(why)))
 		return refuse(vm, "kernel", why);
-	if (linux_plan(&k, gmem_size(vm), img->initrd_size, strlen(cmdline), l, why, sizeof(why)))
+	/* The plan uses the RAM at 0 only; RAM above 4 GiB (if any) is in the e820 map for the kernel. */
+	if (linux_plan(&k, vm->mem[0].size, img->initrd_size, strlen(cmdline), l, why, sizeof(why)))
 		return refuse(vm, "memory", why);
 	n = build_e820(vm);
 	if (n < 0)

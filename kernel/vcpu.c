@@ -211,7 +211,7 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 			virq_deliver(v);
 			/* A guest that reprogrammed its timer (or took or acknowledged an interrupt) wants
 			 * its next interrupt then, not at the next tick. */
-			if (vpc_timer_changed(v->vm->pc)) {
+			if (virq_timer_changed(v)) {
 				now = clock_ns();
 				arm_timer(cpu, v, now, now - last);
 			}

@@ -46,3 +46,14 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 	next = vpc_run_timers(vm->pc, now);
 	return next == UINT64_MAX ? 0 : next;
 }
+
+bool virq_timer_changed(struct vcpu *vcpu)
+{
+	return vcpu->vm->pc && vpc_timer_changed(vcpu->vm->pc);
+}
+
+void virq_set_isa_irq(struct vm *vm, unsigned irq, bool level)
+{
+	if (vm->pc)
+		vpc_set_irq(vm->pc, irq, level);
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Guest interrupts: from the VM's interrupt controller model into its boot vCPU, and device timers. */
+/* Guest interrupts: the one interface between the core, device models and the VM's interrupt
+ * controllers (PIC, IOAPIC, local APICs), and the device timers behind them. */
 #ifndef BASALT_VIRQ_H
 #define BASALT_VIRQ_H
 
@@ -9,13 +10,27 @@
 struct vm;
 struct vcpu;
 
-/* Before entering the guest: injects the pending interrupt if the guest can take it now, or asks the
+/* ---- the core asks, per vCPU ---- */
+
+/* Before entering the guest: injects the interrupt (or NMI) this vCPU can take now, or asks the
  * backend for an exit as soon as it can. Cheap when the VM has no interrupt controller. */
 void virq_deliver(struct vcpu *vcpu);
-/* True when an interrupt waits for this vCPU (a halted vCPU with interrupts enabled wakes up). */
+/* True when an interrupt waits that this vCPU could take (a halted vCPU with interrupts on wakes). */
 bool virq_pending(struct vcpu *vcpu);
-/* Advances the VM's device timers to now (raising their IRQs); returns the next timer event in ns,
- * or 0 when none is armed. */
+/* Advances the VM's device timers (PIT, LAPIC timers, PM timer events) to now, raising their
+ * interrupts; returns the next time one could deliver an interrupt, in ns, or 0 when none is armed. */
 uint64_t virq_poll_timers(struct vm *vm, uint64_t now);
+/* True (once) when vcpu's next timer event may have moved since the last call (a timer was
+ * reprogrammed, an interrupt was taken or acknowledged): the host timer must be re-armed. */
+bool virq_timer_changed(struct vcpu *vcpu);
+
+/* ---- device models raise ---- */
+
+/* An ISA device's line (IRQ 0-15): the PIC's IRQ n and the IOAPIC's pin for it (IRQ 0 -> GSI 2). */
+void virq_set_isa_irq(struct vm *vm, unsigned irq, bool level);
+/* A line wired only to the IOAPIC (GSI 16-23: PCI INTx, pc_pci_intx_gsi). */
+void virq_set_gsi(struct vm *vm, unsigned gsi, bool level);
+/* An MSI/MSI-X write by a device model (see apic_msi_decode); one outside the MSI window is dropped. */
+void virq_msi(struct vm *vm, uint64_t address, uint32_t data);
 
 #endif

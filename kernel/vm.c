@@ -11,7 +11,8 @@
 #include "kernel/errno.h"
 #include "kernel/gmem.h"
 #include "arch/x86/cpu.h"
-#include "drivers/vpc.h"
+#include "drivers/pc/pc_layout.h"
+#include "drivers/pc/platform.h"
 #include "kernel/linux_vm.h"
 #include "kernel/loader.h"
 #include "kernel/mem.h"
@@ -93,10 +94,11 @@ void vm_halt_forever(struct vm *vm)
 	kprintf("basalt: vm '%s' stopped: %s\n", vm->name, vm->end_reason);
 }
 
-static int vm_alloc_ram(struct vm *vm, uint64_t bytes)
+static int vm_alloc_region(struct vm *vm, uint64_t gpa, uint64_t bytes)
 {
 	/* 2 MiB alignment lets nested paging use large pages for all of RAM. */
 	uint64_t hpa = palloc_alloc(bytes, LARGE_PAGE_SIZE, PALLOC_GUEST);
+	int rc;
 
 	if (!hpa) {
 		kprintf("basalt: vm '%s': no %llu MiB of contiguous host memory left (largest free block %llu MiB)\n",
@@ -106,7 +108,31 @@ static int vm_alloc_ram(struct vm *vm, uint64_t bytes)
 	}
 	/* Guests never see what was there before: other guests' or the firmware's data. */
 	memset(phys_to_virt(hpa), 0, bytes);
-	return gmem_add_region(vm, 0, bytes, hpa);
+	rc = gmem_add_region(vm, gpa, bytes, hpa);
+	if (rc)
+		palloc_free(hpa, bytes, PALLOC_GUEST);
+	return rc;
+}
+
+/* A PC has its device window (PCI, IOAPIC, LAPIC) below 4 GiB: RAM beyond PC_LOW_RAM_END continues
+ * at 4 GiB. A flat payload without the platform keeps all of its RAM at 0. */
+static int vm_alloc_ram(struct vm *vm, uint64_t bytes)
+{
+	uint64_t low = vm->cfg->platform_pc && bytes > PC_LOW_RAM_END ? PC_LOW_RAM_END : bytes;
+	int rc = vm_alloc_region(vm, 0, low);
+
+	if (!rc && bytes > low)
+		rc = vm_alloc_region(vm, PC_HIGH_RAM_BASE, bytes - low);
+	return rc;
+}
+
+static int vm_map_ram(struct vm *vm)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; !rc && i < vm->nr_regions; i++)
+		rc = vmm->map(vm, vm->mem[i].gpa, vm->mem[i].hpa, vm->mem[i].size, NPT_RWX);
+	return rc;
 }
 
 /* Gives a VM's memory back once none of its vCPUs can run again. */
@@ -131,7 +157,7 @@ static int vm_attach_devices(struct vm *vm)
 	if (!rc)
 		rc = vcmos_attach(vm);
 	if (!rc && vm->cfg->platform_pc)
-		rc = vpc_attach(vm);
+		rc = pc_platform_attach(vm);
 	return rc;
 }
 
@@ -161,7 +187,7 @@ static int vm_build(struct vm *vm, const struct vm_images *img)
 	if (!rc)
 		rc = vmm->vm_create(vm);
 	if (!rc)
-		rc = vmm->map(vm, 0, vm->mem[0].hpa, vm->mem[0].size, NPT_RWX);
+		rc = vm_map_ram(vm);
 	if (!rc)
 		rc = vm_attach_devices(vm);
 	if (!rc)

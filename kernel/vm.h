@@ -11,6 +11,7 @@
 #include "arch/x86/insn_decode.h"
 #include "kernel/config.h"
 #include "kernel/console_line.h"
+#include "kernel/mmio.h"
 #include "kernel/nested_pt.h"
 #include "kernel/vm_exit.h"
 #include "sched/sched.h"
@@ -45,6 +46,10 @@ struct gmem_region {
 struct vm;
 struct vcpu;
 struct vpc;
+struct vlapic;
+struct vioapic;
+struct vpci;
+struct vacpi;
 
 /* Port-I/O handler: `in` fills *value (size 1, 2 or 4 bytes); returns 0 or -errno. */
 typedef int (*pio_fn)(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value);
@@ -62,6 +67,8 @@ struct vm_stats {
 	uint64_t exits[VM_EXIT_COUNT];
 	uint64_t unclaimed_pio_reads;
 	uint64_t unclaimed_pio_writes;
+	uint64_t unclaimed_mmio_reads;
+	uint64_t unclaimed_mmio_writes;
 	uint64_t hypercalls;
 	uint64_t hypercalls_refused; /* made from CPL > 0 */
 	uint64_t msr_refused;
@@ -97,6 +104,7 @@ struct vcpu {
 		uint32_t regs[4];
 		bool valid;
 	} cpuid_cache[VCPU_CPUID_CACHE];
+	struct vlapic *lapic;  /* the vCPU's local APIC (drivers/pc/vlapic.c); NULL without the pc platform */
 	uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image while not running */
 };
 _Static_assert(__builtin_offsetof(struct vcpu, gprs) == 0, "backends pass the vcpu as its gprs");
@@ -120,8 +128,14 @@ struct vm {
 
 	struct pio_range pio[VM_MAX_PIO];
 	unsigned nr_pio;
+	struct mmio_range mmio[VM_MAX_MMIO];
+	unsigned nr_mmio;
 	void *cmos;      /* device models owned by this VM */
 	struct vpc *pc;  /* legacy PC platform (PIC, PIT, UART) for OS guests; NULL for flat payloads */
+	/* The modern PC platform (drivers/pc/), present exactly when pc is. */
+	struct vioapic *ioapic;
+	struct vpci *pci;
+	struct vacpi *acpi;
 
 	struct console_line console;
 

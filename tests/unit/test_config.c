@@ -918,6 +918,32 @@ static void test_platform(void **state)
 		       "a Linux VM needs the \"pc\" platform");
 }
 
+static void test_test_devices(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(build_vm("web", PROPS(MEM64, IMG))), 0);
+	assert_int_equal(cfg.vms[0].test_devices, 0);
+	assert_int_equal(cfg.vms[0].test_exit_port, 0);
+	reset(NULL);
+	assert_int_equal(parse(build_vm("web", PROPS(MEM64, IMG, RAW("test-devices", "mmio\0pci", 9),
+						 U32("test-exit", 0xf4)))), 0);
+	assert_int_equal(cfg.vms[0].test_devices, CONFIG_TESTDEV_MMIO | CONFIG_TESTDEV_PCI);
+	assert_int_equal(cfg.vms[0].test_exit_port, 0xf4);
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, STR("test-devices", "hpet")), "test-devices",
+		       "\"hpet\" is not a test device (use \"mmio\" or \"pci\")");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, RAW("test-devices", "pci\0pci", 8)), "test-devices",
+		       "\"pci\" is listed twice");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, RAW("test-devices", "mmio", 4)), "test-devices",
+		       "expected a list of strings (\"mmio\", \"pci\")");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, U32("test-exit", 0)), "test-exit", "0 is out of range (1..65532)");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, U32("test-exit", 0x10000)), "test-exit", "65536 is out of range (1..65532)");
+}
+
 static void test_linux_cmdline_errors(void **state)
 {
 	(void)state;
@@ -1087,7 +1113,7 @@ int main(void)
 		T(test_linux_cmdline_limit), T(test_linux_image_conflicts), T(test_linux_only_props),
 		T(test_linux_cmdline_errors), T(test_linux_flat_only_props), T(test_linux_memory_minimum),
 		T(test_mixed_flat_linux_bad), T(test_for_each_path), T(test_for_each_path_kernel_initrd),
-		T(test_for_each_path_no_vms), T(test_platform),
+		T(test_for_each_path_no_vms), T(test_platform), T(test_test_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
