@@ -124,8 +124,10 @@ static int form_map0(const struct insn *in, enum insn_mode mode, struct form *f)
 	case 0x63:
 		if (mode != INSN_MODE_64)
 			return -ENOTSUP; /* ARPL outside 64-bit mode */
+		/* MOVSXD reads 32 bits whatever the operand size (AMD reads 4 bytes with 66 too; the
+		 * fault of a 66 63 at the end of a page shows it), and writes osz bytes. */
 		f->kind = F_MOVX;
-		f->width = osz == 8 ? 4 : (uint8_t)osz;
+		f->width = 4;
 		f->dwidth = (uint8_t)osz;
 		f->sub = 1;
 		return 0;

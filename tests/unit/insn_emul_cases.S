@@ -90,6 +90,7 @@ emul_buf:
 	EC IGN_NONE, movslq 8(%rbx), %rax
 	EC IGN_NONE, movzbl (%rbx), %esi
 	EC IGN_NONE, movsxd 8(%rbx), %edx
+	EC IGN_NONE, .byte 0x66, 0x63, 0x53, 0x08
 /* ALU: every operation in the r/m,reg and reg,r/m forms, and group 1 with each immediate form. */
 	.irp op, add, or, adc, sbb, and, sub, xor, cmp
 	EC IGN_NONE, \op\()b %al, (%rbx)
