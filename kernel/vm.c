@@ -13,6 +13,7 @@
 #include "arch/x86/cpu.h"
 #include "drivers/pc/pc_layout.h"
 #include "drivers/pc/platform.h"
+#include "drivers/pc/vtestdev.h"
 #include "kernel/linux_vm.h"
 #include "kernel/loader.h"
 #include "kernel/mem.h"
@@ -158,6 +159,8 @@ static int vm_attach_devices(struct vm *vm)
 		rc = vcmos_attach(vm);
 	if (!rc && vm->cfg->platform_pc)
 		rc = pc_platform_attach(vm);
+	if (!rc && (vm->cfg->test_devices & CONFIG_TESTDEV_MMIO))
+		rc = vtestdev_attach(vm); /* any VM that asks, pc platform or not */
 	return rc;
 }
 
