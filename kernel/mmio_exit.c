@@ -130,20 +130,25 @@ static const struct emul_ops mmio_emul_ops = { m_get_gpr, m_set_gpr, m_get_rflag
 					       m_read, m_write };
 
 /* Does some byte of some operand live on the page that faulted? If not, another vCPU changed the
- * code or the mapping since the exit; running the instruction again is what the CPU would do. */
-static bool targets_page(struct mmio_ctx *c, const struct emul *e, const struct insn *in, uint64_t gpa)
+ * code or the mapping since the exit; running the instruction again is what the CPU would do.
+ * 1 yes, 0 no, -EIO when the guest's tables lie outside RAM (the fault was on the walk itself,
+ * which running again would only repeat). */
+static int targets_page(struct mmio_ctx *c, const struct emul *e, const struct insn *in, uint64_t gpa)
 {
 	struct emul_mem mem[2];
 	int n = insn_emul_operands(e, in, mem);
 
 	for (int i = 0; i < n; i++) {
 		uint64_t ends[2] = { mem[i].la, mem[i].la + mem[i].size - 1 }, g;
-		for (int k = 0; k < 2; k++)
-			if (!gva_translate(c->vcpu, ends[k], mem[i].write, &g, &c->fault) &&
-			    g >> 12 == gpa >> 12)
-				return true;
+		for (int k = 0; k < 2; k++) {
+			int rc = gva_translate(c->vcpu, ends[k], mem[i].write, &g, &c->fault);
+			if (rc == -EIO)
+				return rc;
+			if (!rc && g >> 12 == gpa >> 12)
+				return 1;
+		}
 	}
-	return false;
+	return 0;
 }
 
 /* For the message only: the bytes at CS:RIP as data (best effort, the decode already read them). */
@@ -244,7 +249,10 @@ enum exit_action exit_handle_mmio(struct vcpu *vcpu, const struct vm_exit *exit)
 	rc = insn_emul_operands(&e, &in, (struct emul_mem[2]){ 0 });
 	if (rc == -ENOTSUP)
 		return refuse(vcpu, f, "instruction not emulated");
-	if (rc < 0 || !targets_page(&c, &e, &in, f->gpa))
+	if (rc < 0)
 		return EXIT_RESUME;
-	return finish(vcpu, exit, &c, &in, insn_emulate(&e, &in));
+	rc = targets_page(&c, &e, &in, f->gpa);
+	if (rc == -EIO)
+		return finish(vcpu, exit, &c, &in, rc);
+	return rc ? finish(vcpu, exit, &c, &in, insn_emulate(&e, &in)) : EXIT_RESUME;
 }
