@@ -11,6 +11,7 @@ GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_
                   storm:storm:-DSTORM_SEED=$(STORM_SEED)
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
+include tests/guests/multiboot/multiboot.mk
 
 GUEST_LIB_SRCS := tests/guests/lib/start.S tests/guests/lib/isr.S tests/guests/lib/guest.c \
                   tests/guests/lib/printf.c tests/guests/lib/idt.c \
