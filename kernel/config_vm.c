@@ -389,9 +389,9 @@ static int check_flat(struct vm_parse *p)
 	for (size_t i = 0; i < sizeof(linux_only) / sizeof(linux_only[0]); i++)
 		if (has_prop(p, linux_only[i]))
 			return config_fail(&p->err, vm_props[linux_only[i]].name,
-					   "given without a kernel (%s needs kernel or kernel-data%s)",
-					   vm_props[linux_only[i]].name,
-					   linux_only[i] == P_CMDLINE ? ", multiboot or multiboot-data" : "");
+					   "given without a kernel (%s needs %s)", vm_props[linux_only[i]].name,
+					   linux_only[i] == P_CMDLINE ? "kernel, kernel-data, multiboot or multiboot-data"
+								      : "kernel or kernel-data");
 	if (!has_prop(p, P_ENTRY))
 		p->vm->entry = p->vm->load_address;
 	return check_placement(p);
