@@ -20,6 +20,13 @@ def aout():
     return bytes(img)
 
 
+def aout_far():
+    """Header ending exactly at the 8 KiB limit, in a 9 KiB file: the fuzzer explores both sides of it."""
+    img = bytearray(9216)
+    img[0x1FE0:0x2000] = header(0x10000, (0x101FE0, 0x100000, 0, 0x104000, 0x100000))
+    return bytes(img)
+
+
 def elf(video=False):
     img = bytearray(0x1400)
     phdrs = [(1, 0x1000, 0xC0100000, 0x100000, 0x200, 0x1000), (1, 0x1200, 0xC0200000, 0x200000, 0x100, 0x100)]
@@ -35,5 +42,6 @@ def elf(video=False):
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
 (out / "aout.bin").write_bytes(aout())
+(out / "aout-far.bin").write_bytes(aout_far())
 (out / "elf.bin").write_bytes(elf())
 (out / "elf-video.bin").write_bytes(elf(video=True))
