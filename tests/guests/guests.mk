@@ -5,14 +5,18 @@ GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
 GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
 # MMIO emulation against the test device; mmio-bad ends its VM with an instruction not emulated.
 GUEST_NAMES += mmio
+# The test-exit port (tests/integration/testexit.expect).
+GUEST_NAMES += testexit
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
                   dr-watch:dr:-DDR_WATCH insn-strict:insn:-DINSN_STRICT \
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
-                  storm:storm:-DSTORM_SEED=$(STORM_SEED) mmio-bad:mmio:-DMMIO_BAD
+                  storm:storm:-DSTORM_SEED=$(STORM_SEED) testexit-fail:testexit:-DTESTEXIT_FAIL \
+                  mmio-bad:mmio:-DMMIO_BAD
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
+include tests/guests/multiboot/multiboot.mk
 
 GUEST_LIB_SRCS := tests/guests/lib/start.S tests/guests/lib/isr.S tests/guests/lib/guest.c \
                   tests/guests/lib/printf.c tests/guests/lib/idt.c \
