@@ -26,7 +26,9 @@ ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c ar
 ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
 DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/vcmos.c drivers/vpc.c \
-               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/pc/platform.c
+               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/pc/platform.c \
+               drivers/pc/aml.c drivers/pc/vacpi.c drivers/pc/vacpi_pm.c drivers/pc/vacpi_tables.c \
+               drivers/pc/vacpi_dsdt.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
