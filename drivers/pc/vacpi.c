@@ -64,7 +64,7 @@ static uint64_t ram_end(const struct vm *vm)
 int vacpi_attach(struct vm *vm)
 {
 	const size_t size = PC_ACPI_END - PC_ACPI_BASE;
-	struct vacpi_params p = { .vcpus = vm->cfg->vcpus, .ram_end = ram_end(vm) };
+	struct vacpi_params p = { .vcpus = vm->cfg->vcpus, .ram_end = ram_end(vm), .ecam = vm->pci != NULL };
 	struct vacpi_layout l;
 	struct vacpi *acpi;
 	void *area = gpa_map_checked(vm, PC_ACPI_BASE, size);
@@ -90,9 +90,10 @@ int vacpi_attach(struct vm *vm)
 	if (rc)
 		return rc;
 	vm->acpi = acpi;
-	kprintf("acpi: vm '%s': RSDP at 0x%llx, tables 0x%llx-0x%llx (DSDT %u bytes), %u CPUs\n", vm->name,
+	kprintf("acpi: vm '%s': RSDP at 0x%llx, tables 0x%llx-0x%llx (DSDT %u bytes), %u CPUs, %s\n", vm->name,
 		(unsigned long long)acpi->rsdp_gpa, (unsigned long long)PC_ACPI_BASE,
-		(unsigned long long)(PC_ACPI_BASE + l.end - 1), l.dsdt_len, p.vcpus);
+		(unsigned long long)(PC_ACPI_BASE + l.end - 1), l.dsdt_len, p.vcpus,
+		p.ecam ? "MCFG" : "no MCFG (no ECAM)");
 	return 0;
 }
 

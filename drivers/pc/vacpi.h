@@ -24,7 +24,9 @@ struct vm;
  */
 
 /* Builds the VM's tables from its config (vCPU count, RAM size) into its RAM at PC_ACPI_BASE and
- * claims the PM ports [PC_ACPI_PM_BASE, +PC_ACPI_PM_LEN). Call after vpc_attach. 0 or -errno. */
+ * claims the PM ports [PC_ACPI_PM_BASE, +PC_ACPI_PM_LEN). Call after vpc_attach and after the PCI
+ * model set vm->pci: the MCFG (and the ECAM reservation in the DSDT) is only there when it did,
+ * since Linux reads ECAM as soon as an MCFG names it. 0 or -errno. */
 int vacpi_attach(struct vm *vm);
 /* Guest-physical address of the RSDP (for boot_params.acpi_rsdp_addr), 0 without ACPI. */
 uint64_t vacpi_rsdp_gpa(const struct vm *vm);

@@ -101,7 +101,7 @@ static void com1(struct aml *a)
 
 /* Motherboard resources: the PM ports, and the ECAM window that Linux only trusts for MMCONFIG
  * when firmware reserves it here (or in e820). */
-static void motherboard(struct aml *a)
+static void motherboard(struct aml *a, bool ecam)
 {
 	aml_mark d = aml_device_begin(a, "MRES"), m;
 
@@ -111,7 +111,9 @@ static void motherboard(struct aml *a)
 	aml_integer(a, 0);
 	m = crs_begin(a);
 	aml_res_io(a, PC_ACPI_PM_BASE, PC_ACPI_PM_BASE, 1, PC_ACPI_PM_LEN);
-	aml_res_dword_memory(a, AML_RES_CONSUMER, (uint32_t)PC_ECAM_BASE, (uint32_t)(PC_ECAM_BASE + PC_ECAM_SIZE - 1));
+	if (ecam)
+		aml_res_dword_memory(a, AML_RES_CONSUMER, (uint32_t)PC_ECAM_BASE,
+				     (uint32_t)(PC_ECAM_BASE + PC_ECAM_SIZE - 1));
 	crs_end(a, m);
 	aml_end(a, d);
 }
@@ -157,7 +159,7 @@ int vacpi_build_dsdt(struct aml *a, const struct vacpi_params *p)
 	sb = aml_scope_begin(a, "\\_SB");
 	pci0(a, p);
 	com1(a);
-	motherboard(a);
+	motherboard(a, p->ecam);
 	processors(a, p->vcpus);
 	aml_end(a, sb);
 	sleep_states(a);

@@ -11,7 +11,7 @@
 #include "drivers/pc/vacpi_pm.h"
 #include "kernel/errno.h"
 
-#define ROOT_ENTRIES 3 /* FADT, MADT, MCFG: the DSDT and FACS hang off the FADT */
+#define ROOT_MAX 3 /* FADT, MADT and (with ECAM) MCFG: the DSDT and FACS hang off the FADT */
 #define RESET_VALUE 6u /* port 0xcf9: full reset (bit 2) with the "hard" bit (bit 1), as on ICH */
 #define CMOS_CENTURY 0x32
 #define C2_NOT_SUPPORTED 101u  /* latencies above 100 / 1000 us say "no C2 / C3" */
@@ -75,7 +75,7 @@ static struct vacpi_gas io_gas(uint16_t port, unsigned bytes, uint8_t access)
 static void fill_fadt(struct vacpi_fadt *f, uint32_t facs_gpa, uint32_t dsdt_gpa)
 {
 	vacpi_fill_header(&f->h, "FACP", sizeof(*f), 6);
-	f->firmware_ctrl = facs_gpa;
+	/* One FACS pointer: with both set, Linux installs (and lists) the same FACS twice. */
 	f->x_firmware_ctrl = facs_gpa;
 	f->dsdt = dsdt_gpa;
 	f->x_dsdt = dsdt_gpa;
@@ -155,13 +155,13 @@ static void fill_mcfg(struct vacpi_mcfg *m)
 }
 
 /* XSDT (8-byte entries) or RSDT (4-byte entries) listing the tables at gpas. */
-static void fill_root(struct vacpi_header *h, bool x, const uint32_t *gpas)
+static void fill_root(struct vacpi_header *h, bool x, const uint32_t *gpas, unsigned n)
 {
 	uint8_t *p = (uint8_t *)(h + 1);
 	unsigned width = x ? 8 : 4;
 
-	vacpi_fill_header(h, x ? "XSDT" : "RSDT", (uint32_t)(sizeof(*h) + ROOT_ENTRIES * width), 1);
-	for (unsigned i = 0; i < ROOT_ENTRIES; i++) {
+	vacpi_fill_header(h, x ? "XSDT" : "RSDT", (uint32_t)(sizeof(*h) + n * width), 1);
+	for (unsigned i = 0; i < n; i++) {
 		uint64_t v = gpas[i];
 
 		memcpy(p + i * width, &v, width);
@@ -200,11 +200,11 @@ static int place_tables(struct cursor *c, const struct vacpi_params *p, struct v
 {
 	l->rsdp = take(c, sizeof(struct vacpi_rsdp), 16);
 	l->facs = take(c, sizeof(struct vacpi_facs), 64); /* the FACS must be 64-byte aligned */
-	l->xsdt = take(c, sizeof(struct vacpi_header) + ROOT_ENTRIES * 8, 16);
-	l->rsdt = take(c, sizeof(struct vacpi_header) + ROOT_ENTRIES * 4, 16);
+	l->xsdt = take(c, sizeof(struct vacpi_header) + ROOT_MAX * 8, 16);
+	l->rsdt = take(c, sizeof(struct vacpi_header) + ROOT_MAX * 4, 16);
 	l->fadt = take(c, sizeof(struct vacpi_fadt), 16);
 	l->madt = take(c, madt_size(p->vcpus), 16);
-	l->mcfg = take(c, sizeof(struct vacpi_mcfg), 16);
+	l->mcfg = p->ecam ? take(c, sizeof(struct vacpi_mcfg), 16) : 0;
 	if (c->err)
 		return c->err;
 	return place_dsdt(c, p, l);
@@ -215,7 +215,8 @@ int vacpi_build_tables(void *buf, size_t size, uint64_t base_gpa, const struct v
 {
 	struct cursor c = { .buf = buf, .size = size, .base = (uint32_t)base_gpa };
 	struct vacpi_layout l = { 0 };
-	uint32_t tables[ROOT_ENTRIES];
+	uint32_t tables[ROOT_MAX];
+	unsigned n = 0;
 	int rc;
 
 	if (!p->vcpus || p->vcpus > VACPI_MAX_VCPUS || base_gpa % 16 || base_gpa + size > (1ull << 32))
@@ -227,12 +228,14 @@ int vacpi_build_tables(void *buf, size_t size, uint64_t base_gpa, const struct v
 	fill_facs((struct vacpi_facs *)(c.buf + l.facs));
 	fill_fadt((struct vacpi_fadt *)(c.buf + l.fadt), c.base + l.facs, c.base + l.dsdt);
 	fill_madt((struct vacpi_madt *)(c.buf + l.madt), p->vcpus);
-	fill_mcfg((struct vacpi_mcfg *)(c.buf + l.mcfg));
-	tables[0] = c.base + l.fadt;
-	tables[1] = c.base + l.madt;
-	tables[2] = c.base + l.mcfg;
-	fill_root((struct vacpi_header *)(c.buf + l.xsdt), true, tables);
-	fill_root((struct vacpi_header *)(c.buf + l.rsdt), false, tables);
+	tables[n++] = c.base + l.fadt;
+	tables[n++] = c.base + l.madt;
+	if (p->ecam) {
+		fill_mcfg((struct vacpi_mcfg *)(c.buf + l.mcfg));
+		tables[n++] = c.base + l.mcfg;
+	}
+	fill_root((struct vacpi_header *)(c.buf + l.xsdt), true, tables, n);
+	fill_root((struct vacpi_header *)(c.buf + l.rsdt), false, tables, n);
 	fill_rsdp((struct vacpi_rsdp *)(c.buf + l.rsdp), c.base + l.rsdt, c.base + l.xsdt);
 	l.end = (uint32_t)c.used;
 	*out = l;

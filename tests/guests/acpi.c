@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* ACPI as a guest sees it: RSDP by the BIOS-area scan, every table checksummed, MADT/FADT/MCFG/DSDT
- * read with the specification's offsets (not Basalt's structs), the PM timer against the clock, then
- * S5 through PM1a_CNT with the SLP_TYP the DSDT's \_S5 gives. The harness expects "powered off". */
+/* ACPI as a guest sees it: RSDP by the BIOS-area scan, every table checksummed, MADT/FADT/DSDT (and
+ * MCFG if listed) read with the specification's offsets (not Basalt's structs), the PM timer
+ * against the clock, then S5 through PM1a_CNT with the SLP_TYP the DSDT's \_S5 gives. The harness expects "powered off". */
 #include "lib/guest.h"
 
 const char guest_name[] = "acpi";
@@ -94,8 +94,8 @@ static void walk_roots(const uint8_t *rsdp, struct table *fadt, struct table *ma
 		else
 			table_at(gpa, "????");
 	}
-	if (!fadt->p || !madt->p || !mcfg->p)
-		fail(guest_name, "FADT, MADT or MCFG missing from the XSDT");
+	if (!fadt->p || !madt->p)
+		fail(guest_name, "FADT or MADT missing from the XSDT");
 	printf("PASS acpi-rsdp-xsdt\n");
 }
 
@@ -124,8 +124,13 @@ static void check_madt(struct table m)
 	printf("PASS acpi-madt\n");
 }
 
+/* Basalt lists an MCFG only when the VM emulates ECAM (a PCI model is attached). */
 static void check_mcfg(struct table m)
 {
+	if (!m.p) {
+		printf("acpi: no MCFG (this VM has no ECAM)\n");
+		return;
+	}
 	if (m.len < 60 || rd64(m.p + 44) != 0xe0000000ull || rd16(m.p + 52) != 0 || m.p[54] != 0 || m.p[55] != 255)
 		fail(guest_name, "MCFG: base 0x%lx, segment %u, buses %u-%u", rd64(m.p + 44), rd16(m.p + 52), m.p[54],
 		     m.p[55]);

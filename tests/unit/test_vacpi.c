@@ -68,9 +68,9 @@ static const struct vacpi_header *table_at(uint64_t gpa, const char *sig)
 	return h;
 }
 
-static void build(unsigned vcpus, uint64_t ram_end)
+static void build(unsigned vcpus, uint64_t ram_end, bool ecam)
 {
-	struct vacpi_params p = { .vcpus = vcpus, .ram_end = ram_end };
+	struct vacpi_params p = { .vcpus = vcpus, .ram_end = ram_end, .ecam = ecam };
 
 	memset(&lay, 0xff, sizeof(lay));
 	assert_int_equal(vacpi_build_tables(area, AREA_SIZE, base(), &p, &lay), 0);
@@ -90,25 +90,27 @@ static const struct vacpi_rsdp *check_rsdp(void)
 	return r;
 }
 
-/* XSDT and RSDT list the same tables: FADT, MADT, MCFG. */
-static void check_roots(const struct vacpi_rsdp *r, uint64_t *fadt, uint64_t *madt, uint64_t *mcfg)
+/* XSDT and RSDT list the same tables: FADT, MADT and, with ECAM, MCFG. */
+static void check_roots(const struct vacpi_rsdp *r, bool ecam, uint64_t *fadt, uint64_t *madt, uint64_t *mcfg)
 {
 	const struct vacpi_header *x = table_at(r->xsdt_address, "XSDT"), *rs = table_at(r->rsdt_address, "RSDT");
-	uint64_t e[3];
-	uint32_t e32[3];
+	unsigned n = ecam ? 3 : 2;
+	uint64_t e[3] = { 0 };
+	uint32_t e32[3] = { 0 };
 	static const char *const sigs[3] = { "FACP", "APIC", "MCFG" };
 
-	assert_int_equal(x->length, 36 + 3 * 8);
-	assert_int_equal(rs->length, 36 + 3 * 4);
-	memcpy(e, x + 1, sizeof(e));
-	memcpy(e32, rs + 1, sizeof(e32));
-	for (unsigned i = 0; i < 3; i++) {
+	assert_int_equal(x->length, 36 + n * 8);
+	assert_int_equal(rs->length, 36 + n * 4);
+	memcpy(e, x + 1, n * 8);
+	memcpy(e32, rs + 1, n * 4);
+	for (unsigned i = 0; i < n; i++) {
 		assert_int_equal(e[i], e32[i]);
 		table_at(e[i], sigs[i]);
 	}
 	*fadt = e[0];
 	*madt = e[1];
 	*mcfg = e[2];
+	assert_int_equal(lay.mcfg != 0, ecam);
 }
 
 static void check_gas_io(const struct vacpi_gas *g, uint16_t port, unsigned bits)
@@ -147,9 +149,10 @@ static void check_fadt(uint64_t gpa)
 	check_gas_io(&f->x_pm_tmr_blk, PC_ACPI_PM_BASE + 8, 32);
 	assert_int_equal(f->x_pm1b_evt_blk.address | f->x_gpe0_blk.address, 0);
 	assert_int_equal(f->x_dsdt, f->dsdt);
-	assert_int_equal(f->x_firmware_ctrl, f->firmware_ctrl);
-	assert_int_equal(f->firmware_ctrl % 64, 0);
-	facs = (const void *)(uintptr_t)f->firmware_ctrl;
+	assert_int_equal(f->firmware_ctrl, 0); /* only X_FIRMWARE_CTRL: one FACS, not two */
+	assert_int_equal(f->x_firmware_ctrl % 64, 0);
+	assert_int_equal(f->x_firmware_ctrl, base() + lay.facs);
+	facs = (const void *)(uintptr_t)f->x_firmware_ctrl;
 	assert_memory_equal(facs->signature, "FACS", 4);
 	assert_int_equal(facs->length, 64);
 	table_at(f->dsdt, "DSDT");
@@ -233,8 +236,11 @@ static long dsdt_find(const void *needle, size_t n)
 	return -1;
 }
 
-static void check_dsdt(unsigned vcpus, uint64_t ram_end)
+static void check_dsdt(unsigned vcpus, uint64_t ram_end, bool ecam)
 {
+	/* The ECAM reservation in MRES: DWordMemory consumer 0xe0000000-0xefffffff. */
+	static const uint8_t ecam_res[] = { 0x87, 0x17, 0x00, 0x00, 0x0d, 0x01, 0, 0, 0, 0, 0, 0, 0, 0xe0, 0xff, 0xff,
+					    0xff, 0xef };
 	static const uint8_t pnp0a08[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x08 };
 	static const uint8_t pnp0a03[] = { 0x08, '_', 'C', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
 	static const uint8_t s5[] = { 0x08, 0x5c, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
@@ -260,6 +266,7 @@ static void check_dsdt(unsigned vcpus, uint64_t ram_end)
 	snprintf(name, sizeof(name), "C%03X", vcpus);
 	memcpy(last_cpu, name, 4);
 	assert_true(dsdt_find(last_cpu, 4) < 0);
+	assert_int_equal(dsdt_find(ecam_res, sizeof(ecam_res)) > 0, ecam);
 }
 
 static void dump(const char *file, const void *p, size_t n)
@@ -291,19 +298,20 @@ static void dump_all(uint64_t fadt, uint64_t madt, uint64_t mcfg)
 	dump("dsdt.dat", area + lay.dsdt, lay.dsdt_len);
 }
 
-static void check_vm(unsigned vcpus, uint64_t ram_end, bool dump_tables)
+static void check_vm(unsigned vcpus, uint64_t ram_end, bool ecam, bool dump_tables)
 {
 	uint64_t fadt, madt, mcfg;
 	uint32_t ids[ACPI_MAX_CPUS];
 	const struct vacpi_rsdp *r;
 
-	build(vcpus, ram_end);
+	build(vcpus, ram_end, ecam);
 	r = check_rsdp();
-	check_roots(r, &fadt, &madt, &mcfg);
+	check_roots(r, ecam, &fadt, &madt, &mcfg);
 	check_fadt(fadt);
 	check_madt(madt, vcpus);
-	check_mcfg(mcfg);
-	check_dsdt(vcpus, ram_end);
+	if (ecam)
+		check_mcfg(mcfg);
+	check_dsdt(vcpus, ram_end, ecam);
 	/* The host's own parser, written independently, finds the same CPUs. */
 	if (vcpus <= ACPI_MAX_CPUS) {
 		assert_int_equal(acpi_find_cpus(base(), ids, ACPI_MAX_CPUS), vcpus);
@@ -314,10 +322,11 @@ static void check_vm(unsigned vcpus, uint64_t ram_end, bool dump_tables)
 		dump_all(fadt, madt, mcfg);
 }
 
-static void test_one_vcpu_small(void **state) { (void)state; check_vm(1, 256ull << 20, false); }
-static void test_two_vcpus_3g(void **state) { (void)state; check_vm(2, 3 * GIB, false); }
-static void test_eight_vcpus_above_4g(void **state) { (void)state; check_vm(8, 7 * GIB, true); }
-static void test_many_vcpus(void **state) { (void)state; check_vm(64, 4 * GIB + 5, false); check_vm(254, 40 * GIB, false); }
+static void test_one_vcpu_small(void **state) { (void)state; check_vm(1, 256ull << 20, true, false); }
+static void test_two_vcpus_3g(void **state) { (void)state; check_vm(2, 3 * GIB, true, false); }
+static void test_eight_vcpus_above_4g(void **state) { (void)state; check_vm(8, 7 * GIB, true, true); }
+static void test_many_vcpus(void **state) { (void)state; check_vm(64, 4 * GIB + 5, true, false); check_vm(254, 40 * GIB, true, false); }
+static void test_without_ecam(void **state) { (void)state; check_vm(1, 256ull << 20, false, false); check_vm(8, 7 * GIB, false, false); }
 
 static void test_rejects_bad_params(void **state)
 {
@@ -341,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_two_vcpus_3g),
 		cmocka_unit_test(test_eight_vcpus_above_4g),
 		cmocka_unit_test(test_many_vcpus),
+		cmocka_unit_test(test_without_ecam),
 		cmocka_unit_test(test_rejects_bad_params),
 	};
 
