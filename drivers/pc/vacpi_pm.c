@@ -4,8 +4,9 @@
 
 #define NS_PER_S 1000000000ull
 #define TMR_CARRY_SHIFT 31 /* TMR_STS: bit 31 of the 32-bit count changed */
-/* Enable bits that exist (TMR_EN, GBL_EN, PWRBTN_EN): the ones whose events can raise the SCI. */
-#define EN_MASK (VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN)
+/* Enable bits that exist (TMR_EN, GBL_EN, PWRBTN_EN, RTC_EN). RTC_EN only stores: the RTC alarm
+ * is not wired here (FADT FIX_RTC), but Linux's rtc-cmos enables the event and reads it back. */
+#define EN_MASK (VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN | VACPI_PM1_RTC)
 #define CNT_STORED (VACPI_PM1_BM_RLD | VACPI_PM1_SLP_TYP_MASK)
 
 /* Ticks since the epoch, split so that nothing overflows 64 bits for 584 years. */

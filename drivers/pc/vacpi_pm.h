@@ -32,6 +32,7 @@
 #define VACPI_PM1_BM_STS (1u << 4)
 #define VACPI_PM1_GBL (1u << 5)
 #define VACPI_PM1_PWRBTN (1u << 8)
+#define VACPI_PM1_RTC (1u << 10)
 #define VACPI_PM1_WAK_STS (1u << 15)
 /* PM1 control bits (4.8.3.2). */
 #define VACPI_PM1_SCI_EN (1u << 0)

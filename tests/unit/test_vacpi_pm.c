@@ -129,10 +129,11 @@ static void test_enable_mask_and_dword(void **state)
 {
 	(void)state;
 	wr(VACPI_PM1_EN, 2, 0xffff, EPOCH);
-	assert_int_equal(rd(VACPI_PM1_EN, 2, EPOCH), VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN);
+	assert_int_equal(rd(VACPI_PM1_EN, 2, EPOCH), VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN | VACPI_PM1_RTC);
 	vacpi_pm_power_button(&pm, EPOCH);
 	assert_int_equal(rd(VACPI_PM1_STS, 4, EPOCH),
-			 VACPI_PM1_PWRBTN | (uint32_t)(VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN) << 16);
+			 VACPI_PM1_PWRBTN |
+				 (uint32_t)(VACPI_PM1_TMR | VACPI_PM1_GBL | VACPI_PM1_PWRBTN | VACPI_PM1_RTC) << 16);
 }
 
 static void test_holes_and_edges(void **state)
