@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Checks the ACPI tables Basalt builds for a guest with Debian's iasl (acpica-tools): every table of
 # the unit test's 8-vCPU, 7 GiB VM must disassemble (iasl -d) and recompile with no error, warning
-# or remark. The RSDP is left to the unit test: iasl -d does not take a bare RSDP.
+# or remark, and iasl must read the key FADT/MADT/MCFG/FACS fields with the values we meant. The
+# RSDP is left to the unit test: iasl -d does not take a bare RSDP.
 # Usage: tests/acpi-iasl.sh [UNIT_TEST_BINARY]   (default build/unit/test_vacpi)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,27 @@ for t in dsdt facp apic mcfg facs xsdt rsdt; do
 		! grep -qE '0 Errors, 0 Warnings, 0 Remarks' "$out/$t.asl.log"; then
 		echo "acpi-iasl: $t.dsl does not recompile cleanly"; sed 's/^/  /' "$out/$t.asl.log"; fail=1
 	fi
+done
+# iasl's own table definitions must read our fields where we put them (an offset error in
+# drivers/pc/acpi_tables.h would show up here as a wrong value under the right name).
+fields=(
+	"facp|SCI Interrupt : 0009" "facp|SMI Command Port : 00000000" "facp|PM1A Event Block Address : 00000600"
+	"facp|PM1A Control Block Address : 00000604" "facp|PM Timer Block Address : 00000608"
+	"facp|PM1 Event Block Length : 04" "facp|PM1 Control Block Length : 02" "facp|PM Timer Block Length : 04"
+	"facp|RTC Century Index : 32" "facp|8042 Present on ports 60/64 (V2) : 0" "facp|VGA Not Present (V4) : 1"
+	"facp|Control Method Power Button (V1) : 0" "facp|32-bit PM Timer (V1) : 1"
+	"facp|Reset Register Supported (V2) : 1" "facp|Hardware Reduced (V5) : 0" "facp|Value to cause reset : 06"
+	"facp|Address : 0000000000000CF9" "facp|Address : 0000000000000600" "facp|Address : 0000000000000604"
+	"facp|Address : 0000000000000608" "facp|FADT Minor Revision : 00"
+	"apic|Local Apic Address : FEE00000" "apic|PC-AT Compatibility : 1" "apic|Local Apic ID : 07"
+	"apic|Address : FEC00000" "apic|Interrupt : 00000002" "apic|Interrupt : 00000009"
+	"apic|Trigger Mode : 3" "apic|Interrupt Input LINT : 01"
+	"mcfg|Base Address : 00000000E0000000" "mcfg|End Bus Number : FF" "facs|Version : 02"
+)
+for f in "${fields[@]}"; do
+	t=${f%%|*} want=${f#*|}
+	sed -E 's/^\[[^]]*\] *//; s/ +/ /g; s/^ //' "$out/$t.dsl" | awk -v w="$want" 'index($0, w) == 1 { found = 1 } END { exit !found }' ||
+		{ echo "acpi-iasl: iasl does not read '$want' in $t"; fail=1; }
 done
 [ $fail -eq 0 ] && echo "acpi-iasl: DSDT, FADT, MADT, MCFG, FACS, XSDT, RSDT disassemble and recompile cleanly ($(stat -c %s "$out/dsdt.dat")-byte DSDT)"
 exit $fail

@@ -12,6 +12,9 @@
 #include "kernel/virq.h"
 #include "kernel/vm.h"
 
+_Static_assert(VACPI_PM_BLOCK_LEN == PC_ACPI_PM_LEN, "the PM block is what pc_layout.h reserves");
+_Static_assert(PC_ACPI_BASE % 16 == 0 && PC_ACPI_END <= 0x100000ull, "the RSDP must be where the BIOS-area scan looks");
+
 struct vacpi {
 	struct vm *vm;
 	struct vacpi_pm pm;
