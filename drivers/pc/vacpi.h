@@ -18,9 +18,11 @@ struct vm;
  * which is there (no global lock user, no waking vector: there is no S1-S4).
  *
  * Guest-physical layout, from PC_ACPI_BASE (0xe0000), each table 16-byte aligned (see
- * vacpi_tables.c): RSDP at 0xe0000 (the first place the BIOS-area scan looks), FACS (64-aligned),
- * XSDT, RSDT, FADT, MADT, MCFG, then the DSDT; a few KiB in all, well inside [0xe0000, 0x100000),
- * which the e820 map of every Linux VM already marks reserved.
+ * vacpi_tables.c): RSDP at 0xe0000 (the first place the BIOS-area scan looks), FACS at 0xe0040
+ * (64-aligned), XSDT 0xe0080, RSDT 0xe00c0, FADT 0xe00f0 (276 bytes), MADT 0xe0210 (44 + 8 per
+ * vCPU + 38 bytes), then MCFG (60 bytes, only with ECAM) and the DSDT (about 1.9 KiB + 20 bytes per
+ * vCPU); under 8 KiB for 64 vCPUs, well inside [0xe0000, 0x100000), which the e820 map of every
+ * Linux VM already marks reserved.
  */
 
 /* Builds the VM's tables from its config (vCPU count, RAM size) into its RAM at PC_ACPI_BASE and
