@@ -28,7 +28,8 @@ ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
 DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/vcmos.c drivers/vpc.c \
                drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/vtestexit.c drivers/pc/platform.c \
-               drivers/pc/vtestdev.c
+               drivers/pc/vtestdev.c drivers/pc/aml.c drivers/pc/vacpi.c drivers/pc/vacpi_pm.c \
+               drivers/pc/vacpi_tables.c drivers/pc/vacpi_dsdt.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
@@ -47,7 +48,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
 EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
-.PHONY: all hypervisor guests configs run test unit integration bench fuzz clean deps-build embedded \
+.PHONY: all hypervisor guests configs run test unit acpi-check integration bench fuzz clean deps-build embedded \
         linux-guest test-linux
 all: hypervisor guests configs
 
@@ -119,12 +120,16 @@ include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/*.h drivers/pc/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS)
 
 unit: $(UNIT_BINS)
 	@tools/run-unit.sh $(UNIT_BINS)
+
+# The guest ACPI tables (from the unit test's builder) through Debian's iasl: disassemble, recompile.
+acpi-check: $(BUILD)/unit/test_vacpi
+	@tests/acpi-iasl.sh $<
 
 # The Debian guest (kernel from linux-image-amd64, busybox initramfs) is built from Debian packages.
 linux-guest:
@@ -141,12 +146,13 @@ integration: all linux-guest $(EMBEDDED_TEST_EFI)
 test-linux: all linux-guest
 	tests/integration.sh linux
 
-# make test: unit tests, a short fuzzing pass over every parser of untrusted bytes, then the
+# make test: unit tests, the iasl check of the guest ACPI tables, a short fuzzing pass over every parser of untrusted bytes, then the
 # integration tests on AMD-V (QEMU) and on VT-x (Bochs).
 TEST_FUZZ_SECONDS ?= 10
 test:
 	@tools/deps.sh test
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory acpi-check
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory test-vmx

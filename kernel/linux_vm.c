@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "drivers/pc/vacpi.h"
 #include "kernel/bzimage.h"
 #include "kernel/console.h"
 #include "kernel/e820.h"
@@ -61,6 +62,7 @@ int linux_vm_load(struct vm *vm, const struct vm_images *img, const char *cmdlin
 	/* The plan uses the RAM at 0 only; RAM above 4 GiB (if any) is in the e820 map for the kernel. */
 	if (linux_plan(&k, vm->mem[0].size, img->initrd_size, strlen(cmdline), l, why, sizeof(why)))
 		return refuse(vm, "memory", why);
+	l->acpi_rsdp_gpa = vacpi_rsdp_gpa(vm); /* the BIOS-area scan would find it too */
 	n = build_e820(vm);
 	if (n < 0)
 		return refuse(vm, "memory", "its RAM map does not fit an e820 table");

@@ -7,6 +7,8 @@ GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
 GUEST_NAMES += mmio
 # The test-exit port (tests/integration/testexit.expect).
 GUEST_NAMES += testexit
+# Issue 9: the modern PC platform.
+GUEST_NAMES += acpi
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \

@@ -1,0 +1,2 @@
+UNIT_TESTS += aml
+UNIT_SRCS_aml := drivers/pc/aml.c
