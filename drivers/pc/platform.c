@@ -2,6 +2,9 @@
 /* Builds a VM's PC platform: each model claims its ports, MMIO ranges and PCI slots itself. */
 #include "drivers/pc/platform.h"
 
+#include "drivers/pc/vioapic.h"
+#include "drivers/pc/vpci.h"
+#include "drivers/pc/vpci_testdev.h"
 #include "drivers/vpc.h"
 #include "kernel/vm.h"
 
@@ -9,5 +12,11 @@ int pc_platform_attach(struct vm *vm)
 {
 	int rc = vpc_attach(vm);
 
+	if (!rc)
+		rc = vioapic_attach(vm);
+	if (!rc)
+		rc = vpci_attach(vm);
+	if (!rc && (vm->cfg->test_devices & CONFIG_TESTDEV_PCI))
+		rc = vpci_testdev_attach(vm);
 	return rc;
 }
