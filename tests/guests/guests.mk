@@ -3,6 +3,8 @@
 GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
 # The hostile-guest suite (tests/integration/hostile-*.expect), beside a neighbour.
 GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
+# Issue 9 platform guests (platform = "pc").
+GUEST_NAMES += pci
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
