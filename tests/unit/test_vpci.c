@@ -475,6 +475,37 @@ static void test_shared_gsi_and_register_errors(void **state)
 	free(b);
 }
 
+/* A 32-bit MSI capability without masking: data at +8, mask writes go nowhere, 8 vectors. */
+static void test_msi_32bit(void **state)
+{
+	struct vpci_func *f = calloc(1, sizeof(*f));
+	unsigned devfn = 3 << 3, cap;
+
+	(void)state;
+	vpci_func_init(f, NULL, NULL, 0x1234, 3, 0xff0000, 0);
+	assert_int_equal(vpci_func_add_msi(f, 3, false, false), 0);
+	assert_int_equal(vpci_func_add_msi(f, 3, false, false), -EINVAL); /* one MSI capability */
+	assert_int_equal(vpci_func_add_msix(f, 1, 0, 0, 0x800), -EINVAL);  /* BAR 0 does not exist */
+	assert_int_equal(vpci_register(vm, f, 3, 0), 0);
+	cap = find_cap(devfn, PCI_CAP_ID_MSI);
+	assert_int_equal(cf8_read(0, devfn, cap + 2, 2), 0x0006); /* MMC = 3, 32-bit, no PVM */
+	cf8_write(0, devfn, cap + 4, 4, 0xfee0f00c);
+	cf8_write(0, devfn, cap + 8, 2, 0x00a8);
+	cf8_write(0, devfn, cap + 2, 2, 0x0071); /* MME 7 > MMC 3: 8 vectors used */
+	enable(devfn, PCI_CMD_MASTER);
+	vpci_func_signal(f, 5);
+	vpci_func_signal(f, 13); /* wraps to 5 */
+	assert_int_equal(d_nmsi, 2);
+	assert_int_equal(d_msis[0].addr, 0xfee0f00c);
+	assert_int_equal(d_msis[0].data, 0x00ad);
+	assert_int_equal(d_msis[1].data, 0x00ad);
+	cf8_write(0, devfn, cap + 2, 2, 0); /* disabled: INTx, but the function has no pin */
+	vpci_func_signal(f, 0);
+	assert_int_equal(d_nmsi, 2);
+	assert_int_equal(d_gsi_changes, 0);
+	free(f);
+}
+
 static void test_cap_space_runs_out(void **state)
 {
 	struct vpci_func *f = calloc(1, sizeof(*f));
@@ -496,7 +527,7 @@ int main(void)
 		T(test_host_bridge), T(test_cf8_register), T(test_widths_agree), T(test_absent_functions),
 		T(test_extended_space), T(test_read_only_and_rw1c), T(test_bar_sizing),
 		T(test_bar_placement_and_decode), T(test_capability_chain), T(test_msi), T(test_msix),
-		T(test_intx), T(test_shared_gsi_and_register_errors), T(test_cap_space_runs_out),
+		T(test_intx), T(test_shared_gsi_and_register_errors), T(test_msi_32bit), T(test_cap_space_runs_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
