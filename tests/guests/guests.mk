@@ -10,7 +10,7 @@ STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
                   dr-watch:dr:-DDR_WATCH insn-strict:insn:-DINSN_STRICT \
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
-                  storm:storm:-DSTORM_SEED=$(STORM_SEED)
+                  storm:storm:-DSTORM_SEED=$(STORM_SEED) pci-pio:pci:-DPCI_PIO_ONLY
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 
