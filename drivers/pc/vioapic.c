@@ -46,18 +46,23 @@ struct vioapic {
 	struct vm *vm;
 	uint32_t regsel;
 	uint32_t id;           /* ID register as read: bits 27:24 */
-	uint32_t lines;        /* bit n: pin n's electrical level */
+	uint32_t lines;        /* bit n: pin n's device asserts its line */
 	uint64_t rte[IOAPIC_PINS];
 };
 
 static struct vioapic ioapic_pool[VM_MAX];
 static unsigned ioapic_used;
 
+/* The wire as a PC board has it: ISA lines (pins 0-15) are driven high when asserted, PCI INTx#
+ * lines (16-23) are open-drain, pulled up and driven low (so the MADT's ISA defaults and the _PRT's
+ * "level, active low" for GSIs are both right). The polarity bit then says which electrical level
+ * the pin takes as asserted; a guest that programs the wrong one sees an idle line as asserted. */
 static bool pin_asserted(const struct vioapic *io, unsigned pin)
 {
-	bool level = io->lines & (1u << pin);
+	bool asserted_by_device = io->lines & (1u << pin);
+	bool high = pin >= PC_GSI_PCI_FIRST ? !asserted_by_device : asserted_by_device;
 
-	return (io->rte[pin] & RTE_ACTIVE_LOW) ? !level : level;
+	return (io->rte[pin] & RTE_ACTIVE_LOW) ? !high : high;
 }
 
 /* Sends pin's message. Delivery modes 3 and 6 are reserved in a redirection entry: nothing is sent.

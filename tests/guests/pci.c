@@ -292,7 +292,8 @@ __attribute__((unused)) static void check_intx(uint32_t apic_id)
 	if (cf8_read(TD_DEVFN, 0x3d, 1) != 1 || cf8_read(TD_DEVFN, 0x3c, 1) != gsi)
 		fail(guest_name, "interrupt pin %u line %u", cf8_read(TD_DEVFN, 0x3d, 1), cf8_read(TD_DEVFN, 0x3c, 1));
 	ioapic_write(reg + 1, apic_id << 24);
-	ioapic_write(reg, VEC_INTX | 1u << 15); /* fixed, physical, active high, level, unmasked */
+	/* fixed, physical, level, active low (PCI INTx# wires, as the _PRT says), unmasked */
+	ioapic_write(reg, VEC_INTX | 1u << 15 | 1u << 13);
 	intx_hold = true; /* first time the handler EOIs with the line still up: delivered again */
 	reg_write(VPCI_TESTDEV_REG_DOORBELL, 0);
 	wait_for(VEC_INTX, 2, "INTx through the IOAPIC");

@@ -182,7 +182,7 @@ static void test_edge_while_masked_is_lost(void **state)
 static void test_level_remote_irr_and_eoi(void **state)
 {
 	(void)state;
-	set_rte(17, 0x41 | LEVEL | LOGICAL | (1ull << 8) | (0x3ull << 56));
+	set_rte(17, 0x41 | LEVEL | ACTIVE_LOW | LOGICAL | (1ull << 8) | (0x3ull << 56));
 	vioapic_set_pin(vm->ioapic, 17, true);
 	assert_int_equal(nsent, 1);
 	assert_true(sent[0].level_triggered);
@@ -206,7 +206,7 @@ static void test_level_remote_irr_and_eoi(void **state)
 static void test_eoi_register(void **state)
 {
 	(void)state;
-	set_rte(18, 0x51 | LEVEL);
+	set_rte(18, 0x51 | LEVEL | ACTIVE_LOW);
 	vioapic_set_pin(vm->ioapic, 18, true);
 	vioapic_set_pin(vm->ioapic, 18, false);
 	assert_true(get_rte(18) & REMOTE_IRR);
@@ -219,10 +219,10 @@ static void test_eoi_register(void **state)
 static void test_masked_level_delivers_on_unmask(void **state)
 {
 	(void)state;
-	set_rte(19, 0x61 | LEVEL | MASKED);
+	set_rte(19, 0x61 | LEVEL | ACTIVE_LOW | MASKED);
 	vioapic_set_pin(vm->ioapic, 19, true);
 	assert_int_equal(nsent, 0);
-	set_rte(19, 0x61 | LEVEL);
+	set_rte(19, 0x61 | LEVEL | ACTIVE_LOW);
 	assert_int_equal(nsent, 1);
 	assert_true(get_rte(19) & REMOTE_IRR);
 }
@@ -231,30 +231,42 @@ static void test_remote_irr_needs_acceptance(void **state)
 {
 	(void)state;
 	accept = 0; /* a destination nobody has */
-	set_rte(20, 0x71 | LEVEL | (0x7full << 56));
+	set_rte(20, 0x71 | LEVEL | ACTIVE_LOW | (0x7full << 56));
 	vioapic_set_pin(vm->ioapic, 20, true);
 	assert_int_equal(nsent, 1);
 	assert_false(get_rte(20) & REMOTE_IRR);
 	accept = 1;
-	set_rte(20, 0x71 | LEVEL); /* retargeted: the asserted line is retried */
+	set_rte(20, 0x71 | LEVEL | ACTIVE_LOW); /* retargeted: the asserted line is retried */
 	assert_int_equal(nsent, 2);
 	assert_true(get_rte(20) & REMOTE_IRR);
 }
 
-static void test_active_low_polarity(void **state)
+static void test_polarity_follows_the_wiring(void **state)
 {
 	(void)state;
-	vioapic_set_pin(vm->ioapic, 21, true); /* idle high */
+	/* a PCI line (active-low wire) programmed as the _PRT says: level, active low */
 	set_rte(21, 0x81 | LEVEL | ACTIVE_LOW);
 	assert_int_equal(nsent, 0);
-	vioapic_set_pin(vm->ioapic, 21, false); /* pulled low: asserted */
+	vioapic_set_pin(vm->ioapic, 21, true);
 	assert_int_equal(nsent, 1);
+	vioapic_set_pin(vm->ioapic, 21, false);
+	vioapic_eoi(vm->ioapic, 0x81);
+	assert_int_equal(nsent, 1);
+	/* the same PCI line programmed active high: the idle (high) wire reads as asserted */
+	set_rte(22, 0x82 | LEVEL);
+	assert_int_equal(nsent, 2);
+	/* an ISA line (active-high wire) programmed active low: the same, as on hardware */
+	set_rte(7, 0x83 | LEVEL | ACTIVE_LOW);
+	assert_int_equal(nsent, 3);
+	vioapic_set_pin(vm->ioapic, 7, true); /* now electrically high: deasserted for the pin */
+	vioapic_eoi(vm->ioapic, 0x83);
+	assert_int_equal(nsent, 3);
 }
 
 static void test_switch_to_edge_clears_remote_irr(void **state)
 {
 	(void)state;
-	set_rte(22, 0x91 | LEVEL);
+	set_rte(22, 0x91 | LEVEL | ACTIVE_LOW);
 	vioapic_set_pin(vm->ioapic, 22, true);
 	assert_true(get_rte(22) & REMOTE_IRR);
 	set_rte(22, 0x91);
@@ -297,7 +309,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eoi_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_masked_level_delivers_on_unmask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_irr_needs_acceptance, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_active_low_polarity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_polarity_follows_the_wiring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_to_edge_clears_remote_irr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_modes, setup, teardown),
 	};
