@@ -311,6 +311,34 @@ __attribute__((unused)) static void check_intx(uint32_t apic_id)
 	printf("pci: INTx routed through IOAPIC pin %u, level, remote IRR cleared by EOI\n", gsi);
 }
 
+/* What hardware gives for the accesses the specs leave out: ECAM accesses that cross a dword
+ * read all ones (unsupported request), IOAPIC registers take only aligned dwords, an IOREGSEL past
+ * the last entry reads 0, version and arbitration are read-only. */
+__attribute__((unused)) static void check_bad_accesses(void)
+{
+	volatile uint8_t *io8 = (volatile uint8_t *)(uintptr_t)PC_IOAPIC_BASE;
+	uint32_t ver = ioapic_read(0x01);
+
+	if (*(volatile uint16_t *)(uintptr_t)(PC_ECAM_BASE + 3) != 0xffff ||
+	    *(volatile uint32_t *)(uintptr_t)(PC_ECAM_BASE + 2) != 0xffffffffu)
+		fail(guest_name, "ECAM access across a dword did not read all ones");
+	if (*(volatile uint16_t *)(uintptr_t)(PC_ECAM_BASE + 2) != 0x0008)
+		fail(guest_name, "ECAM word read of the host bridge device ID");
+	if (ver != 0x00170020u)
+		fail(guest_name, "IOAPIC version register 0x%x, expected 24 entries, version 0x20", ver);
+	ioapic_write(0x01, 0);
+	ioapic_write(0x02, 0xffffffffu);
+	if (ioapic_read(0x01) != ver || ioapic_read(0x02) != ioapic_read(0x00))
+		fail(guest_name, "IOAPIC version or arbitration register took a write");
+	if (ioapic_read(0x40) != 0 || ioapic_read(0xff) != 0)
+		fail(guest_name, "IOAPIC registers past the table do not read 0");
+	if (io8[0x10] != 0xff || *mmio32(PC_IOAPIC_BASE + 0x20) != 0xffffffffu)
+		fail(guest_name, "IOAPIC byte or reserved-offset read not all ones");
+	if (ioapic_read(0x10 + 2 * 23) != 0x10000u) /* pin 23 still masked from reset */
+		fail(guest_name, "IOAPIC pin 23 0x%x after reset", ioapic_read(0x10 + 2 * 23));
+	printf("pci: bad ECAM and IOAPIC accesses get what hardware gives\n");
+}
+
 /* Without an IOAPIC path: the interrupt status bit follows INTA#, INTx disable leaves it alone. */
 static void check_intx_status(void)
 {
@@ -344,6 +372,7 @@ void guest_main(void)
 	check_intx_status();
 	check_msi(apic_id);
 #ifndef PCI_PIO_ONLY
+	check_bad_accesses();
 	check_msix(apic_id);
 	check_intx(apic_id);
 #endif
