@@ -37,7 +37,8 @@ struct vpci_func;
  * BARs: vpci pre-assigns every BAR an address in the PCI windows (pc_layout.h) as firmware would,
  * and decodes it (an MMIO or port range the guest's accesses reach) while the command register
  * enables memory / I/O space, the address is inside the host bridge's window for its kind (what
- * the DSDT's _CRS describes) and it overlaps no other device. A BAR the guest moves is
+ * the DSDT's _CRS describes: the 32- and 64-bit memory windows, any port but 0xcf8-0xcff) and it
+ * overlaps no other device. A BAR the guest moves is
  * re-registered at its new address; one that is being sized (all ones), outside the windows or
  * over another range is simply not decoded, like an address no bridge forwards. The model's
  * bar_access sees offsets inside the BAR (MSI-X table and PBA ranges are served by vpci).

@@ -94,7 +94,9 @@ int vpci_bar_assign(struct vpci *bus, struct vpci_func *fn)
 	return 0;
 }
 
-/* Where the host bridge forwards: the windows its _CRS describes (no BAR decodes elsewhere). */
+/* Where the host bridge forwards: the windows its _CRS describes (no BAR decodes elsewhere). For
+ * I/O that is all of the port space but 0xcf8-0xcff, so an I/O BAR decodes wherever it does not
+ * collide with another device (vm_register_pio refuses those); port 0 means "unassigned". */
 static bool in_window(const struct vpci *bus, const struct vpci_bar *b, uint64_t at)
 {
 	uint64_t end = at + b->size;
@@ -102,7 +104,7 @@ static bool in_window(const struct vpci *bus, const struct vpci_bar *b, uint64_t
 	if (end < at)
 		return false;
 	if (b->type == VPCI_BAR_IO)
-		return at >= PC_PCI_IO_BASE && end <= PCI_IO_END;
+		return at != 0 && end <= PCI_IO_END;
 	if (at >= PC_PCI_MMIO32_BASE && end <= PC_PCI_MMIO32_BASE + PC_PCI_MMIO32_SIZE)
 		return true;
 	return at >= bus->mmio64_base && end <= bus->mmio64_base + PC_PCI_MMIO64_SIZE;

@@ -109,7 +109,8 @@ void vpci_func_set_intx(struct vpci_func *fn, unsigned pin)
 	vpci_cfg_set(fn, PCI_INT_PIN, 1, pin <= 4 ? pin : 0);
 }
 
-/* What the guest reads: the stored bytes, with the live interrupt status folded in. */
+/* What the guest reads: the stored bytes (vpci keeps the live registers, such as the interrupt
+ * status bit, in them as they change). */
 uint32_t vpci_func_cfg_read(struct vpci_func *fn, unsigned off, unsigned size)
 {
 	return vpci_cfg_get(fn, off, size);

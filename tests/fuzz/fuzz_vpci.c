@@ -87,7 +87,8 @@ static void check_maps(struct vm *vm, struct vpci *bus)
 				found |= vm->pio[i].dev == bar && vm->pio[i].base == bar->decoded_at;
 			CHECK(found);
 			CHECK(bar->decoded_at + bar->size > bar->decoded_at);
-			CHECK(bar->decoded_at >= (bar->type == VPCI_BAR_IO ? PC_PCI_IO_BASE : PC_PCI_MMIO32_BASE));
+			CHECK(bar->type == VPCI_BAR_IO ? bar->decoded_at && bar->decoded_at + bar->size <= 0x10000
+						       : bar->decoded_at >= PC_PCI_MMIO32_BASE);
 		}
 		if (fn && fn->intx_driven)
 			line[pc_pci_intx_gsi(d >> 3, fn->cfg[PCI_INT_PIN] - 1) - PC_GSI_PCI_FIRST] = true;

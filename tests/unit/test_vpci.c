@@ -263,6 +263,21 @@ static void test_bar_placement_and_decode(void **state)
 	ecam_write(0, TD, 0x1c, 4, (uint32_t)(hi >> 32));
 	assert_true(d_mmio(vm, hi + 12, 4, false, &v));
 	assert_int_equal(v, 1); /* entry 0 vector control: masked */
+	/* an I/O BAR moved below the pre-assignment range still decodes; over COM1's ports it would not */
+	cf8_write(0, TD, 0x20, 4, 0x2000);
+	assert_true(d_pio(vm, 0x2000, 4, true, &p));
+	assert_int_equal(p, VPCI_TESTDEV_MAGIC);
+	assert_int_equal(vm_register_pio(vm, 0x3f8, 8, vm->pio[0].handler, NULL), 0); /* a "COM1" */
+	cf8_write(0, TD, 0x20, 4, 0x3e0);
+	assert_false(d_pio(vm, 0x2000, 4, true, &p));
+	assert_true(d_pio(vm, 0x3e0, 4, true, &p) && p == VPCI_TESTDEV_MAGIC); /* 0x3e0-0x3ef is free */
+	cf8_write(0, TD, 0x20, 4, 0x3f0); /* 0x3f0-0x3ff: half of it is COM1's */
+	assert_int_equal(cf8_read(0, TD, 0x20, 4), 0x3f1);
+	assert_false(d_pio(vm, 0x3f0, 4, true, &p));
+	assert_false(d_pio(vm, 0x3e0, 4, true, &p));
+	cf8_write(0, TD, 0x20, 4, 0x0001);
+	assert_int_equal(cf8_read(0, TD, 0x20, 4), 1); /* port 0: unassigned, not decoded */
+	cf8_write(0, TD, 0x20, 4, (uint32_t)b4);
 	/* memory decode off: all gone */
 	enable(TD, 0);
 	assert_false(d_mmio(vm, b2, 4, false, &v));
