@@ -13,22 +13,23 @@ BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c boot/efi/efi_exit.c
 KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/palloc.c \
                kernel/vm.c kernel/vcpu.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
-               kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/report.c kernel/virq.c \
+               kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/mmio_exit.c kernel/report.c kernel/virq.c \
                kernel/bzimage.c kernel/e820.c kernel/linux_loader.c kernel/linux_vm.c kernel/msr_policy.c \
+               kernel/multiboot.c kernel/multiboot_info.c kernel/multiboot_vm.c \
                kernel/console_input.c kernel/console_filter.c kernel/console_line.c \
                kernel/cr_rules.c kernel/cr_access.c kernel/gva.c kernel/guest_walk.c \
                kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
-               arch/x86/vmm_select.c arch/x86/insn_decode.c arch/x86/insn_classify.c \
+               arch/x86/vmm_select.c arch/x86/insn_decode.c arch/x86/insn_classify.c arch/x86/insn_emul.c arch/x86/insn_emul_alu.c \
                arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
                arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
 ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
 DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/vcmos.c drivers/vpc.c \
-               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/pc/platform.c \
-               drivers/pc/vioapic.c drivers/pc/vpci.c drivers/pc/vpci_func.c drivers/pc/vpci_bar.c \
-               drivers/pc/vpci_irq.c drivers/pc/vpci_testdev.c drivers/pc/seams_weak.c
+               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/vtestexit.c drivers/pc/platform.c \
+               drivers/pc/vtestdev.c drivers/pc/vioapic.c drivers/pc/vpci.c drivers/pc/vpci_func.c \
+               drivers/pc/vpci_bar.c drivers/pc/vpci_irq.c drivers/pc/vpci_testdev.c drivers/pc/seams_weak.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)

@@ -7,7 +7,9 @@
 #include "kernel/console.h"
 #include "kernel/cpuid_policy.h"
 #include "kernel/cr_access.h"
+#include "kernel/gmem.h"
 #include "kernel/gva.h"
+#include "kernel/mmio.h"
 #include "kernel/virq.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
@@ -85,10 +87,14 @@ static enum exit_action handle_virt_insn(struct vcpu *vcpu, const struct vm_exit
 	return EXIT_RESUME;
 }
 
+/* A data access outside RAM is MMIO (a device or the empty bus); fetching code from there, or a
+ * fault on RAM (never mapped read-only), ends the VM. */
 static enum exit_action handle_npf(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	const struct vm_exit_npf *f = &exit->u.npf;
 
+	if (!f->exec && !gpa_map_checked(vcpu->vm, f->gpa, 1))
+		return exit_handle_mmio(vcpu, exit);
 	vm_crash(vcpu->vm, "%s of unmapped guest-physical address 0x%llx at rip 0x%llx",
 		 f->exec ? "instruction fetch" : f->write ? "write" : "read", (unsigned long long)f->gpa,
 		 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));

@@ -68,6 +68,18 @@ static int gva_copy(struct vcpu *vcpu, uint64_t la, void *buf, size_t len, bool 
 	return 0;
 }
 
+int gva_translate(struct vcpu *vcpu, uint64_t la, bool write, uint64_t *gpa, struct gva_fault *fault)
+{
+	struct gwalk_regs r;
+	uint32_t error = 0;
+	int rc;
+
+	walk_regs(vcpu, &r);
+	rc = guest_walk(&r, read_guest_physical, vcpu->vm, la,
+			(write ? GWALK_WRITE : 0) | (r.cpl == 3 ? GWALK_USER : 0), gpa, &error);
+	return rc ? fault_from(rc, la, error, fault) : 0;
+}
+
 int gva_read(struct vcpu *vcpu, uint64_t la, void *dst, size_t len, struct gva_fault *fault)
 {
 	return gva_copy(vcpu, la, dst, len, false, fault);
@@ -76,6 +88,18 @@ int gva_read(struct vcpu *vcpu, uint64_t la, void *dst, size_t len, struct gva_f
 int gva_write(struct vcpu *vcpu, uint64_t la, const void *src, size_t len, struct gva_fault *fault)
 {
 	return gva_copy(vcpu, la, (void *)src, len, true, fault);
+}
+
+static enum insn_mode code_mode(struct vcpu *vcpu, const struct gwalk_regs *r, const struct vm_segment *cs);
+
+enum insn_mode gva_code_mode(struct vcpu *vcpu)
+{
+	struct vm_segment cs;
+	struct gwalk_regs r;
+
+	walk_regs(vcpu, &r);
+	vmm_get_seg(vcpu, VM_SEG_CS, &cs);
+	return code_mode(vcpu, &r, &cs);
 }
 
 static enum insn_mode code_mode(struct vcpu *vcpu, const struct gwalk_regs *r, const struct vm_segment *cs)
@@ -158,7 +182,7 @@ int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *f
 		if (!rc)
 			cache_insn(vcpu, rip, la, &r, &cs, bytes, insn);
 		if (rc != -EAGAIN || n == INSN_MAX_LEN)
-			return rc ? -EINVAL : 0;
+			return rc == -ENOTSUP ? rc : rc ? -EINVAL : 0;
 		n = INSN_MAX_LEN;
 	}
 }

@@ -26,8 +26,14 @@ struct gva_fault {
  */
 int gva_read(struct vcpu *vcpu, uint64_t la, void *dst, size_t len, struct gva_fault *fault);
 int gva_write(struct vcpu *vcpu, uint64_t la, const void *src, size_t len, struct gva_fault *fault);
+/* Linear -> guest-physical for one data access (read or write) at the vCPU's CPL. 0 with *gpa;
+ * -EFAULT with *fault, or -EIO, as gva_read. */
+int gva_translate(struct vcpu *vcpu, uint64_t la, bool write, uint64_t *gpa, struct gva_fault *fault);
+/* The code segment's mode (16/32/64-bit), as the decoder needs it. */
+enum insn_mode gva_code_mode(struct vcpu *vcpu);
 /* Fetches and decodes the instruction at CS:RIP. 0; -EFAULT (*fault) or -EIO as above; -EINVAL
- * when the bytes there are no instruction this decoder knows (they changed since the exit). */
+ * when the bytes there are no instruction (they changed since the exit); -ENOTSUP for encodings
+ * the decoder does not claim (VEX, EVEX...). */
 int gva_decode_current(struct vcpu *vcpu, struct insn *insn, struct gva_fault *fault);
 /* Delivers a fault gva_* reported (CR2 included). */
 void vcpu_inject_fault(struct vcpu *vcpu, const struct gva_fault *fault);

@@ -37,6 +37,10 @@ static void report_exits(const struct vm *vm)
 					  vm->stats.unclaimed_top[i].count);
 	if (vm->stats.unclaimed_pio_reads + vm->stats.unclaimed_pio_writes)
 		kprintf("%s\n", line);
+	if (vm->stats.unclaimed_mmio_reads + vm->stats.unclaimed_mmio_writes)
+		kprintf("basalt: vm '%s' unclaimed mmio: %llu reads, %llu writes\n", vm->name,
+			(unsigned long long)vm->stats.unclaimed_mmio_reads,
+			(unsigned long long)vm->stats.unclaimed_mmio_writes);
 }
 
 static const char *state_word(const struct vm *vm)

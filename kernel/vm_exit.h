@@ -47,6 +47,9 @@ struct vm_exit_npf {
 	bool write;
 	bool exec;
 	bool present; /* a translation existed: a permission fault */
+	/* The bytes at CS:RIP when the CPU fetched them for us (AMD decode assists), else 0. */
+	uint8_t insn_bytes_len;
+	uint8_t insn_bytes[15];
 };
 
 enum vm_cr_op { VM_CR_MOV_TO, VM_CR_MOV_FROM, VM_CR_CLTS, VM_CR_LMSW };

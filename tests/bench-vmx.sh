@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Exit-cost benchmarks on Intel VT-x: boots tests/configs/bench.dts under Bochs (tools/run-bochs.sh)
 # and writes build/bench-vmx.txt, one `<name> <value> <unit>` line per `[bench] BENCH ...` line the
-# bench guest prints (cpuid_exit_round_trip, io_exit_round_trip, memory_loop_baseline).
+# bench guest prints (cpuid_exit_round_trip, io_exit_round_trip, mmio_exit_round_trip,
+# memory_loop_baseline).
 #
 # Usage: tests/bench-vmx.sh            (BASALT_EFI=FILE to measure another build)
 #

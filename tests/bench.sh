@@ -16,7 +16,7 @@ CONFIG="$H_ROOT/tests/configs/bench.dts"
 OUT="$H_ROOT/build/bench.txt"
 LOG_DIR="$H_ROOT/build/test-logs"
 TIMEOUT=${BENCH_TIMEOUT:-900}
-REQUIRED=(cpuid_exit_round_trip io_exit_round_trip memory_loop_baseline image_size hypervisor_memory
+REQUIRED=(cpuid_exit_round_trip io_exit_round_trip mmio_exit_round_trip memory_loop_baseline image_size hypervisor_memory
 	linux_boot_basalt linux_boot_bare linux_boot_ratio)
 LINUX_CONFIG="$H_ROOT/tests/configs/linux-bench.dts"
 LINUX_DIR="$H_ROOT/build/linux"

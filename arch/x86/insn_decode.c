@@ -212,13 +212,16 @@ static int seg_of(uint8_t b)
 	}
 }
 
-/* Applies one legacy prefix; false if b is not one. */
-static bool apply_legacy_prefix(uint8_t b, struct insn *out)
+/* Applies one legacy prefix; false if b is not one. In 64-bit mode ES/CS/SS/DS overrides are
+ * ignored (SDM vol. 1 3.3.7.1), so they do not cancel an earlier FS or GS override. */
+static bool apply_legacy_prefix(uint8_t b, enum insn_mode mode, struct insn *out)
 {
 	int seg = seg_of(b);
 
-	if (seg >= 0)
-		out->seg = (int8_t)seg;
+	if (seg >= 0) {
+		if (mode != INSN_MODE_64 || seg >= INSN_SEG_FS || out->seg < INSN_SEG_FS)
+			out->seg = (int8_t)seg;
+	}
 	else if (b == 0x66)
 		out->opsize = true;
 	else if (b == 0x67)
@@ -246,7 +249,7 @@ static int decode_prefixes(struct cursor *c, enum insn_mode mode, struct insn *o
 		b = c->b[c->pos];
 		if (mode == INSN_MODE_64 && (b & 0xf0) == 0x40)
 			out->rex = b;
-		else if (apply_legacy_prefix(b, out))
+		else if (apply_legacy_prefix(b, mode, out))
 			out->rex = 0;
 		else
 			return 0;

@@ -9,6 +9,7 @@
 #include <Zydis/Zydis.h>
 
 #include "arch/x86/insn_decode.h"
+#include "arch/x86/insn_emul.h"
 #include "kernel/errno.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -117,6 +118,102 @@ static void compare(const struct insn *in, const ZydisDecodedInstruction *zi, in
 	CHECK(zi->raw.disp.value == in->disp, "disp value differs");
 }
 
+/*
+ * The emulator's view of the memory operands against Zydis's: each GPR holds a distinct
+ * random-looking value and each segment a distinct base, so the same linear address means the same
+ * base, index, scale, displacement, segment and address-size wrap. The width must agree too.
+ */
+static const uint64_t fuzz_gpr[16] = {
+	0x9c1f3a5b7d2e4f60ull, 0x1b2c3d4e5f607182ull, 0xf0e1d2c3b4a59687ull, 0x0123456789abcdefull,
+	0x7fedcba987654321ull, 0x3141592653589793ull, 0x2718281828459045ull, 0xdeadbeefcafef00dull,
+	0x5555aaaa3333ccccull, 0x0f1e2d3c4b5a6978ull, 0x8badf00d0ddba11ull, 0x6a09e667f3bcc908ull,
+	0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull, 0xa54ff53a5f1d36f1ull, 0x510e527fade682d1ull,
+};
+static const uint64_t fuzz_seg[6] = { 0x11000, 0x22000, 0x33000, 0x44000, 0x7f5500000000ull, 0x7f6600000000ull };
+#define FUZZ_RIP 0x7000123450ull
+
+static uint64_t f_get_gpr(void *c, unsigned r) { (void)c; return fuzz_gpr[r & 15]; }
+static void f_set_gpr(void *c, unsigned r, uint64_t v) { (void)c; (void)r; (void)v; }
+static uint64_t f_get_rflags(void *c) { (void)c; return 2; }
+static void f_set_rflags(void *c, uint64_t v) { (void)c; (void)v; }
+static uint64_t f_seg_base(void *c, enum insn_seg s) { (void)c; return fuzz_seg[s]; }
+static int f_mem(void *c, uint64_t la, void *p, unsigned n) { (void)c; (void)la; (void)p; (void)n; return 0; }
+static int f_wmem(void *c, uint64_t la, const void *p, unsigned n) { (void)c; (void)la; (void)p; (void)n; return 0; }
+static const struct emul_ops fuzz_ops = { f_get_gpr, f_set_gpr, f_get_rflags, f_set_rflags, f_seg_base, f_mem, f_wmem };
+
+static uint64_t zreg_value(int mode, ZydisRegister reg, uint64_t next_rip)
+{
+	ZydisRegisterWidth w = ZydisRegisterGetWidth(zmode[mode], reg);
+	uint64_t v;
+
+	if (reg == ZYDIS_REGISTER_NONE)
+		return 0;
+	if (reg == ZYDIS_REGISTER_RIP || reg == ZYDIS_REGISTER_EIP)
+		v = next_rip;
+	else
+		v = fuzz_gpr[ZydisRegisterGetId(reg) & 15];
+	return w >= 64 ? v : v & ((1ull << w) - 1);
+}
+
+static uint64_t zydis_la(int mode, const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *op, int64_t extra)
+{
+	const ZydisDecodedOperandMem *m = &op->mem;
+	uint64_t off = zreg_value(mode, m->base, FUZZ_RIP + zi->length) +
+		       zreg_value(mode, m->index, 0) * (m->index != ZYDIS_REGISTER_NONE ? m->scale : 0) +
+		       (uint64_t)m->disp.value + (uint64_t)extra;
+	int seg = m->segment - ZYDIS_REGISTER_ES;
+
+	if (zi->address_width < 64)
+		off &= (1ull << zi->address_width) - 1;
+	if (mode == 2)
+		return seg == INSN_SEG_FS || seg == INSN_SEG_GS ? off + fuzz_seg[seg] : off;
+	return (uint32_t)(off + fuzz_seg[seg]);
+}
+
+/* BT with a register bit offset reaches the element the signed offset selects. */
+static int64_t zydis_bt_extra(int mode, const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops)
+{
+	unsigned bits = zi->operand_width;
+	uint64_t v;
+
+	if ((zi->mnemonic != ZYDIS_MNEMONIC_BT && zi->mnemonic != ZYDIS_MNEMONIC_BTS &&
+	     zi->mnemonic != ZYDIS_MNEMONIC_BTR && zi->mnemonic != ZYDIS_MNEMONIC_BTC) ||
+	    ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return 0;
+	v = zreg_value(mode, ops[1].reg.value, 0);
+	v = bits == 64 ? v : (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
+	return ((int64_t)v >> (bits == 16 ? 4 : bits == 32 ? 5 : 6)) * (int64_t)(bits / 8);
+}
+
+static void compare_operands(const struct insn *in, const uint8_t *buf, size_t len, int mode)
+{
+	struct emul e = { &fuzz_ops, NULL, (enum insn_mode)mode, FUZZ_RIP, 1 };
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	ZydisDecodedInstruction zi;
+	struct emul_mem mem[2];
+	ZydisDecoder dec;
+	int n = insn_emul_operands(&e, in, mem);
+
+	if (n <= 0)
+		return;
+	ZydisDecoderInit(&dec, zmode[mode], zstack[mode]);
+	ZydisDecoderEnableMode(&dec, ZYDIS_DECODER_MODE_MPX, ZYAN_FALSE);
+	CHECK(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, buf, in->len, &zi, ops)), "zydis refuses an emulated form");
+	CHECK(zi.address_width == in->address_size * 8, "address size differs");
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+		for (unsigned k = 0; k < zi.operand_count_visible + 2u && k < ZYDIS_MAX_OPERAND_COUNT && !found; k++) {
+			if (k >= zi.operand_count || ops[k].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+			    ops[k].mem.type != ZYDIS_MEMOP_TYPE_MEM)
+				continue;
+			found = zydis_la(mode, &zi, &ops[k], zydis_bt_extra(mode, &zi, ops)) == mem[i].la &&
+				ops[k].size == mem[i].size * 8u &&
+				!!(ops[k].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) == mem[i].write;
+		}
+		CHECK(found, "emulated memory operand differs (address, segment, width or direction)");
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ZydisDecodedInstruction zi;
@@ -138,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ZYAN_SUCCESS(st))
 			dump_and_trap("zydis refuses what we decoded", buf, in.len, mode);
 		compare(&in, &zi, delta, buf, len, mode);
+		compare_operands(&in, buf, len, mode);
 		(void)insn_classify(&in);
 	} else if (rc == -EAGAIN) {
 		/* Too short for us must be too short for Zydis as well (or something it refuses). */

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Exit-cost measurements for tests/bench.sh (run under qemu -icount shift=0: TSC ticks = instructions). */
+#include "drivers/pc/pc_layout.h"
+#include "drivers/pc/vtestdev.h"
 #include "lib/guest.h"
 
 const char guest_name[] = "bench";
@@ -10,7 +12,7 @@ const char guest_name[] = "bench";
 
 static uint64_t bench_array[BENCH_ARRAY_WORDS];
 
-/* Each loop is asm so its instruction count per iteration is fixed: 4, 3 and 7. */
+/* Each loop is asm so its instruction count per iteration is fixed: 4, 3, 3 and 7. */
 static uint64_t time_cpuid(uint64_t n)
 {
 	uint64_t t0 = rdtsc_ordered();
@@ -32,6 +34,19 @@ static uint64_t time_outb(uint64_t n)
 		     "decq %[n]\n\t"
 		     "jnz 1b"
 		     : [n] "+r"(n) : [port] "i"(BENCH_PORT) : "rax", "memory");
+	return rdtsc_ordered() - t0;
+}
+
+/* A read of a test-device register (config test-devices = "mmio"): a nested page fault, decode
+ * and emulation, the device model, and the way back. */
+static uint64_t time_mmio(uint64_t n)
+{
+	uint64_t t0 = rdtsc_ordered();
+
+	asm volatile("1:\tmovl (%[reg]), %%eax\n\t"
+		     "decq %[n]\n\t"
+		     "jnz 1b"
+		     : [n] "+r"(n) : [reg] "r"(PC_TESTDEV_MMIO_BASE + VTESTDEV_ID) : "rax", "memory");
 	return rdtsc_ordered() - t0;
 }
 
@@ -62,6 +77,9 @@ void guest_main(void)
 	_Static_assert(BENCH_N > 0, "the loops run at least once");
 	report("cpuid_exit_round_trip", time_cpuid(BENCH_N));
 	report("io_exit_round_trip", time_outb(BENCH_N));
+	if (*(volatile uint64_t *)(PC_TESTDEV_MMIO_BASE + VTESTDEV_ID) != VTESTDEV_ID_VALUE)
+		fail(guest_name, "no MMIO test device (bench.dts: test-devices = \"mmio\")");
+	report("mmio_exit_round_trip", time_mmio(BENCH_N));
 	report("memory_loop_baseline", time_memory(BENCH_N));
 	pass(guest_name);
 }

@@ -3,6 +3,10 @@
 GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
 # The hostile-guest suite (tests/integration/hostile-*.expect), beside a neighbour.
 GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
+# MMIO emulation against the test device; mmio-bad ends its VM with an instruction not emulated.
+GUEST_NAMES += mmio
+# The test-exit port (tests/integration/testexit.expect).
+GUEST_NAMES += testexit
 # Issue 9 platform guests (platform = "pc").
 GUEST_NAMES += pci
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
@@ -10,9 +14,12 @@ STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
                   dr-watch:dr:-DDR_WATCH insn-strict:insn:-DINSN_STRICT \
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
-                  storm:storm:-DSTORM_SEED=$(STORM_SEED) pci-pio:pci:-DPCI_PIO_ONLY
+                  storm:storm:-DSTORM_SEED=$(STORM_SEED) testexit-fail:testexit:-DTESTEXIT_FAIL \
+                  mmio-bad:mmio:-DMMIO_BAD \
+                  pci-pio:pci:-DPCI_PIO_ONLY
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
+include tests/guests/multiboot/multiboot.mk
 
 GUEST_LIB_SRCS := tests/guests/lib/start.S tests/guests/lib/isr.S tests/guests/lib/guest.c \
                   tests/guests/lib/printf.c tests/guests/lib/idt.c \
@@ -37,7 +44,12 @@ $(BUILD)/guests/obj/%.S.o: tests/guests/%.S
 
 # The ELF keeps symbols for debugging; the .bin is what the hypervisor loads.
 $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
-	$(LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+	$(LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_EXTRA_$*) $(GUEST_LIB_OBJS)
+
+# Guests with more objects than their one source: GUEST_EXTRA_<name>, also a prerequisite.
+GUEST_EXTRA_mmio := $(BUILD)/guests/obj/mmio_snips.S.o
+GUEST_EXTRA_mmio-bad := $(GUEST_EXTRA_mmio)
+$(BUILD)/guests/mmio.elf $(BUILD)/guests/mmio-bad.elf: $(GUEST_EXTRA_mmio)
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@

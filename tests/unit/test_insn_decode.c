@@ -113,6 +113,11 @@ static void test_operands(void **s)
 	assert_true(in.repne && !in.rep);
 	assert_int_equal(in.rex, 0);
 	assert_int_equal(in.nr_prefixes, 6);
+	/* 64-bit mode ignores a null (ES/CS/SS/DS) override after GS; 32-bit mode takes the last */
+	assert_int_equal(dec("\x65\x36\x8b\x00", 4, INSN_MODE_64, &in), 0);
+	assert_int_equal(in.seg, INSN_SEG_GS);
+	assert_int_equal(dec("\x65\x36\x8b\x00", 4, INSN_MODE_32, &in), 0);
+	assert_int_equal(in.seg, INSN_SEG_SS);
 	/* push in 64-bit mode defaults to 64-bit operands */
 	assert_int_equal(dec("\x50", 1, INSN_MODE_64, &in), 0);
 	assert_int_equal(in.operand_size, 8);

@@ -235,6 +235,33 @@ static void test_npf_not_present_read(void **state)
 	assert_false(e.u.npf.exec);
 	assert_false(e.u.npf.present);
 	assert_int_equal(e.insn_len, 0);
+	assert_int_equal(e.u.npf.insn_bytes_len, 0); /* no decode assists: the core fetches the bytes */
+}
+
+/* With decode assists the bytes the CPU fetched at CS:RIP come along; a zero count (the fetch
+ * failed) means none. */
+static void test_npf_decode_assist_bytes(void **state)
+{
+	static const uint8_t insn[] = { 0x89, 0x43, 0x08 };
+	struct vm_exit e;
+
+	(void)state;
+	memset(&e, 0xa5, sizeof(e));
+	vmcb->control.exit_code = 0x400;
+	vmcb->control.exit_info_1 = 0x100000006ull;
+	vmcb->control.exit_info_2 = 0xfeb00008;
+	vmcb->control.insn_len = sizeof(insn);
+	memcpy(vmcb->control.insn_bytes, insn, sizeof(insn));
+	svm_translate_exit(vmcb, &with_assists, 0, &e);
+	assert_int_equal(e.u.npf.insn_bytes_len, 3);
+	assert_memory_equal(e.u.npf.insn_bytes, insn, 3);
+	vmcb->control.insn_len = 0;
+	svm_translate_exit(vmcb, &with_assists, 0, &e);
+	assert_int_equal(e.u.npf.insn_bytes_len, 0);
+	vmcb->control.insn_len = sizeof(insn);
+	svm_translate_exit(vmcb, &no_nrips, 0, &e);
+	assert_int_equal(e.u.npf.insn_bytes_len, 0);
+	vmcb->control.insn_len = 0;
 }
 
 static void test_npf_present_write(void **state)
@@ -421,6 +448,7 @@ int main(void)
 		T(test_io_length_from_exit_info_2_even_with_nrips),
 		T(test_msr_read_and_write),
 		T(test_npf_not_present_read),
+		T(test_npf_decode_assist_bytes),
 		T(test_npf_present_write),
 		T(test_npf_exec),
 		T(test_shutdown_intr_nmi),

@@ -84,9 +84,16 @@ static void translate_io(const struct vmcb *vmcb, struct vm_exit *exit)
 	exit->insn_len = (uint8_t)(vmcb->control.exit_info_2 - vmcb->save.rip);
 }
 
-static void translate_npf(const struct vmcb *vmcb, struct vm_exit *exit)
+/* With decode assists the CPU also hands over up to 15 bytes it fetched at CS:RIP (0 when the
+ * fetch itself failed), which spares the core a walk of the guest's page tables. */
+static void translate_npf(const struct vmcb *vmcb, bool decode_assist, struct vm_exit *exit)
 {
 	uint64_t err = vmcb->control.exit_info_1;
+	uint8_t n = decode_assist ? vmcb->control.insn_len & 0xf : 0;
+
+	exit->u.npf.insn_bytes_len = n > 15 ? 15 : n;
+	for (unsigned i = 0; i < exit->u.npf.insn_bytes_len; i++)
+		exit->u.npf.insn_bytes[i] = vmcb->control.insn_bytes[i];
 
 	exit->u.npf.gpa = vmcb->control.exit_info_2;
 	exit->u.npf.present = err & SVM_NPF_PRESENT;
@@ -142,7 +149,7 @@ void svm_translate_exit(const struct vmcb *vmcb, const struct vmm_features *f, u
 	else if (code == SVM_EXIT_IOIO)
 		translate_io(vmcb, exit);
 	else if (code == SVM_EXIT_NPF)
-		translate_npf(vmcb, exit);
+		translate_npf(vmcb, f->decode_assist, exit);
 	else if (code == SVM_EXIT_MSR) {
 		exit->u.msr.index = (uint32_t)guest_rcx;
 		exit->u.msr.write = vmcb->control.exit_info_1 & 1;

@@ -114,6 +114,7 @@ static void translate_ept(const struct vmx_exit_info *info, struct vm_exit *exit
 	exit->u.npf.exec = q & VMX_EPT_FETCH;
 	exit->u.npf.read = q & VMX_EPT_READ; /* bit 0: a data read (set with bit 1 for read-modify-write) */
 	exit->u.npf.present = q & VMX_EPT_PRESENT_MASK;
+	exit->u.npf.insn_bytes_len = 0; /* VT-x hands over no instruction bytes */
 }
 
 _Static_assert(VM_CR_MOV_TO == 0 && VM_CR_MOV_FROM == 1 && VM_CR_CLTS == 2 && VM_CR_LMSW == 3,
