@@ -23,6 +23,17 @@ int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler
 	return 0;
 }
 
+int vm_unregister_pio(struct vm *vm, uint16_t base, void *dev)
+{
+	for (unsigned i = 0; i < vm->nr_pio; i++) {
+		if (vm->pio[i].base != base || vm->pio[i].dev != dev)
+			continue;
+		vm->pio[i] = vm->pio[--vm->nr_pio];
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port)
 {
 	for (unsigned i = 0; i < vm->nr_pio; i++)

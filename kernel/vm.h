@@ -18,7 +18,7 @@
 
 #define VM_MAX 16
 #define VM_MAX_REGIONS 8
-#define VM_MAX_PIO 16
+#define VM_MAX_PIO 24 /* legacy devices, ACPI PM, PCI config ports and I/O BARs */
 #define VM_UNCLAIMED_TRACKED 4
 #define VCPU_CPUID_CACHE 8 /* direct-mapped: guests ask the same few leaves in loops */
 
@@ -176,6 +176,8 @@ static inline bool vm_is_running(const struct vm *vm)
 
 /* Registers a port range for a device model. 0, -ENOSPC, or -EEXIST on overlap. */
 int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler, void *dev);
+/* Gives up the range that starts at base and belongs to dev (an I/O BAR moving). 0 or -ENOENT. */
+int vm_unregister_pio(struct vm *vm, uint16_t base, void *dev);
 /* Finds the device owning port, or NULL. */
 const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port);
 

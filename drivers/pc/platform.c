@@ -3,6 +3,9 @@
 #include "drivers/pc/platform.h"
 
 #include "drivers/pc/vacpi.h"
+#include "drivers/pc/vioapic.h"
+#include "drivers/pc/vpci.h"
+#include "drivers/pc/vpci_testdev.h"
 #include "drivers/vpc.h"
 #include "kernel/vm.h"
 
@@ -11,6 +14,14 @@ int pc_platform_attach(struct vm *vm)
 	int rc = vpc_attach(vm);
 
 	if (!rc)
-		rc = vacpi_attach(vm); /* after vpc: the SCI is an ISA line of its PIC */
+		rc = vioapic_attach(vm);
+	if (!rc)
+		rc = vpci_attach(vm);
+	if (!rc && (vm->cfg->test_devices & CONFIG_TESTDEV_PCI))
+		rc = vpci_testdev_attach(vm);
+	/* Last: the tables describe what the models above built (MCFG only with vm->pci), and the
+	 * SCI is an ISA line of the PIC. */
+	if (!rc)
+		rc = vacpi_attach(vm);
 	return rc;
 }

@@ -11,7 +11,9 @@ struct vioapic;
 
 /* Creates the IOAPIC of vm at PC_IOAPIC_BASE (ID PC_IOAPIC_ID) and sets vm->ioapic. */
 int vioapic_attach(struct vm *vm);
-/* A device line changed (pin 0-23; level = electrical state, active high before the pin's polarity). */
+/* A device line changed (pin 0-23; level = the device asserts it). Pins 0-15 are wired active high
+ * (ISA), 16-23 active low (PCI INTx#), as on a PC board: the redirection entry's polarity bit is
+ * compared with that electrical level, so the guest programs it as the MADT and _PRT say. */
 void vioapic_set_pin(struct vioapic *io, unsigned pin, bool level);
 /* A local APIC sent an EOI for a level-triggered vector: clears remote IRR of the pins using it
  * (and re-delivers when the line is still asserted). */

@@ -1,0 +1,2 @@
+FUZZ_TARGETS += vioapic
+FUZZ_SRCS_vioapic := drivers/pc/vioapic.c
