@@ -26,7 +26,8 @@ ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c ar
 ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
 DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/vcmos.c drivers/vpc.c \
-               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/pc/platform.c
+               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/pc/platform.c \
+               drivers/pc/vlapic.c drivers/pc/vlapic_timer.c drivers/pc/apic_bus.c drivers/pc/vioapic_weak.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
@@ -117,7 +118,7 @@ include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/*.h drivers/pc/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS)
 

@@ -2,6 +2,8 @@
 /* The exit dispatch table and the small handlers; anything unexpected ends only the guest. */
 #include "kernel/exit.h"
 
+#include "drivers/pc/vlapic.h"
+
 #include "kernel/basalt_abi.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
@@ -197,7 +199,8 @@ static const struct vcpu_cpuid_entry *cpuid_lookup(struct vcpu *vcpu, uint32_t l
 	if (e->valid && e->leaf == leaf && e->subleaf == subleaf)
 		return e;
 	g = (struct cpuid_guest){ .vcpu_id = vcpu->id, .nr_vcpus = vcpu->vm->nr_vcpus,
-				  .hypercall_kind = vmm->hypercall_kind, .tsc_hz = clock_tsc_hz() };
+				  .hypercall_kind = vmm->hypercall_kind, .tsc_hz = clock_tsc_hz(),
+				  .has_lapic = vcpu->lapic != NULL, .lapic_bus_hz = VLAPIC_BUS_HZ };
 	cpuid_policy_apply(&g, leaf, subleaf, &out);
 	*e = (struct vcpu_cpuid_entry){ .leaf = leaf, .subleaf = subleaf, .valid = true,
 					.regs = { out.eax, out.ebx, out.ecx, out.edx } };
