@@ -8,7 +8,7 @@
 #include "kernel/vm.h"
 
 #define MSI_WINDOW_BASE 0xfee00000ull
-#define MSI_WINDOW_MASK 0xfff00000ull
+#define MSI_WINDOW_MASK (~0xfffffull) /* the 1 MiB window, upper address bits included */
 #define MSI_ADDR_DEST(a) (((a) >> 12) & 0xffu)
 #define MSI_ADDR_DM_LOGICAL (1u << 2)
 #define MSI_DATA_LEVEL_ASSERT (1u << 14)
