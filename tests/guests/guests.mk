@@ -3,12 +3,14 @@
 GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
 # The hostile-guest suite (tests/integration/hostile-*.expect), beside a neighbour.
 GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
+# Issue 9 platform guests (tests/integration/lapic*.expect).
+GUEST_NAMES += lapic
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
                   dr-watch:dr:-DDR_WATCH insn-strict:insn:-DINSN_STRICT \
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
-                  storm:storm:-DSTORM_SEED=$(STORM_SEED)
+                  storm:storm:-DSTORM_SEED=$(STORM_SEED) lapic-xapic:lapic:-DLAPIC_XAPIC
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 
