@@ -639,6 +639,56 @@ static void test_msi_decode(void **state)
 	assert_true(irr(2, 0x45));
 }
 
+/* ---- a guest doing anything: every access is answered, the state stays within its ranges ---- */
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t next_rand(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dull;
+}
+
+static void test_random_accesses_stay_sane(void **state)
+{
+	static const unsigned sizes[] = { 1, 2, 4, 8 };
+
+	(void)state;
+	for (unsigned i = 0; i < 200000; i++) {
+		uint64_t r = next_rand(), v = next_rand();
+		unsigned cpu = r % NCPU;
+
+		now += r >> 60;
+		switch ((r >> 8) % 4) {
+		case 0:
+			vlapic_mmio(cpus[cpu], NULL, PC_LAPIC_BASE + ((r >> 16) & 0xfff), sizes[(r >> 30) & 3], (r >> 32) & 1, &v);
+			break;
+		case 1:
+			(r >> 32) & 1 ? vlapic_msr_write(lap[cpu], 0x800 + ((r >> 16) & 0xff), v >> ((r >> 40) & 63), now)
+				      : vlapic_msr_read(lap[cpu], 0x800 + ((r >> 16) & 0xff), &v, now);
+			break;
+		case 2:
+			if ((r >> 16) % 64 == 0)
+				vlapic_msr_write(lap[cpu], (r >> 24) & 1 ? MSR_IA32_APIC_BASE : MSR_IA32_TSC_DEADLINE,
+						 (r >> 25) & 1 ? v : PC_LAPIC_BASE | (v & (APIC_BASE_EN | APIC_BASE_EXTD)), now);
+			break;
+		default: {
+			int vec = vlapic_pending_vector(lap[cpu]);
+
+			vlapic_timer_poll(lap[cpu], now);
+			if (vec >= 0)
+				vlapic_ack(lap[cpu], (uint8_t)vec);
+			vlapic_take_nmi(lap[cpu]);
+			break;
+		}
+		}
+		assert_true(vlapic_ppr(lap[cpu]) <= 0xff);
+		assert_true(vlapic_pending_vector(lap[cpu]) < 256);
+		assert_true(lap[cpu]->svr <= 0x11ff);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -651,6 +701,7 @@ int main(void)
 		T(test_ipi_physical_and_shorthands), T(test_ipi_logical_flat_and_cluster),
 		T(test_init_sipi_recorded), T(test_esr_write_before_read), T(test_apic_base_transitions),
 		T(test_x2apic_register_rules), T(test_xapic_widths_and_reserved), T(test_msi_decode),
+		T(test_random_accesses_stay_sane),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
