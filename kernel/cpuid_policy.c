@@ -160,12 +160,17 @@ void cpuid_policy_apply(const struct cpuid_guest *g, uint32_t leaf, uint32_t sub
 	case 0xb:   /* host topology is not the guest's */
 	case 0xd:   /* XSAVE is hidden */
 	case 0x1f:
-	case 0x80000007u: /* power management */
 	case 0x8000000au: /* SVM features */
 	case 0x8000001du: /* AMD cache and node topology, memory encryption */
 	case 0x8000001eu:
 	case 0x8000001fu:
 		*out = (struct cpuid_result){ 0 };
+		break;
+	case 0x80000007u:
+		/* Power management MSRs are not there; only the invariant-TSC bit stays when the host
+		 * has it: the guest's TSC is the host's plus an offset, so it is as invariant (Linux then
+		 * sets CONSTANT_TSC and NONSTOP_TSC on either vendor). */
+		*out = (struct cpuid_result){ .edx = out->edx & CPUID_80000007_EDX_INVARIANT_TSC };
 		break;
 	case 0x80000001u:
 		out->ecx &= EXT1_ECX_ALLOWED;

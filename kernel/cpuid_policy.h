@@ -40,5 +40,6 @@ void cpuid_policy_apply(const struct cpuid_guest *g, uint32_t leaf, uint32_t sub
 #define CPUID_1_EDX_APIC (1u << 9)
 #define CPUID_80000001_ECX_SVM (1u << 2)
 #define CPUID_80000001_ECX_SKINIT (1u << 12)
+#define CPUID_80000007_EDX_INVARIANT_TSC (1u << 8)
 
 #endif

@@ -39,6 +39,8 @@ static const struct host_leaf host[] = {
 	{ 0x80000002, ANY_SUB, { 0x20444d41, 0x657a7952, 0x2039206e, 0x30353935 } },
 	{ 0x80000008, ANY_SUB, { 0x3030, 0x111ef657, 0x501f, 0x10000 } },
 	{ 0x8000000a, ANY_SUB, { 0x1, 0x8000, 0, 0x1ebfbcff } },
+	/* power management: invariant TSC (bit 8) among others */
+	{ 0x80000007, ANY_SUB, { 0x1, 0x2, 0x3, 0x00007fff } },
 };
 
 static unsigned host_calls;
@@ -301,6 +303,12 @@ static void test_leaf1_shows_lapic_only_with_one(void **state)
 	assert_false(with.ecx & (CPUID_1_ECX_VMX | CPUID_1_ECX_XSAVE | CPUID_1_ECX_MONITOR));
 }
 
+static void test_invariant_tsc_only(void **state)
+{
+	(void)state;
+	assert_result(guest(&vcpu3of4, 0x80000007, 0), 0, 0, 0, CPUID_80000007_EDX_INVARIANT_TSC);
+}
+
 static void test_timing_leaf(void **state)
 {
 	(void)state;
@@ -363,6 +371,7 @@ int main(void)
 		T(test_basalt_signature_leaf),
 		T(test_leaf1_shows_lapic_only_with_one),
 		T(test_timing_leaf),
+		T(test_invariant_tsc_only),
 		T(test_intel_lapic_crystal_is_the_bus_clock),
 		T(test_basalt_info_leaf),
 		T(test_other_hypervisor_leaves_are_zero),
