@@ -15,6 +15,7 @@ KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kerne
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
                kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/report.c kernel/virq.c \
                kernel/bzimage.c kernel/e820.c kernel/linux_loader.c kernel/linux_vm.c kernel/msr_policy.c \
+               kernel/multiboot.c kernel/multiboot_info.c kernel/multiboot_vm.c \
                kernel/console_input.c kernel/console_filter.c kernel/console_line.c \
                kernel/cr_rules.c kernel/cr_access.c kernel/gva.c kernel/guest_walk.c \
                kernel/libc/string.c kernel/libc/stdlib.c
@@ -26,7 +27,7 @@ ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c ar
 ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
 DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/vcmos.c drivers/vpc.c \
-               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/pc/platform.c \
+               drivers/vpic.c drivers/vpit.c drivers/vuart.c drivers/vtestexit.c drivers/pc/platform.c \
                drivers/pc/vlapic.c drivers/pc/vlapic_timer.c drivers/pc/apic_bus.c drivers/pc/vioapic_weak.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)

@@ -17,7 +17,8 @@
  *   vcpus          1 cell, 1..CONFIG_MAX_VCPUS; default 1
  *   shares         1 cell, 1..CONFIG_MAX_SHARES; default CONFIG_DEFAULT_SHARES
  *   cpus           1..64 cells, host CPU indices < limits->host_cpus, no repeats; default all
- *   Exactly one of image, image-data, kernel, kernel-data (a pair names the conflict); it sets the kind:
+ *   Exactly one of image, image-data, kernel, kernel-data, multiboot, multiboot-data (a pair names
+ *   the conflict); it sets the kind:
  *   image          flat: one string, a boot-medium path of 1..CONFIG_PATH_MAX-1 printable characters
  *   image-data     flat: bytes (dtc /incbin/), at least one
  *   kernel         Linux: a bzImage's boot-medium path, same rules as image
@@ -32,6 +33,14 @@
  *   initrd-data    optional, bytes as image-data; at most one of initrd / initrd-data
  *   cmdline        one string of 0..CONFIG_CMDLINE_MAX-1 printable characters;
  *                  default CONFIG_DEFAULT_CMDLINE
+ *   multiboot      multiboot v1 kernel: a boot-medium path as image
+ *   multiboot-data the multiboot kernel's bytes, as image-data
+ *   Multiboot VMs only (refused otherwise): cmdline (as for Linux, default ""), and
+ *   modules        1..CONFIG_MAX_MODULES strings "file [args]" of printable characters, each below
+ *                  CONFIG_MODULE_STRING_MAX; file (up to the first blank) is a boot-medium path; the
+ *                  guest gets the whole entry as the module's string. load-address, entry, initrd
+ *                  and initrd-data are refused; platform is "pc" (forced, "none" refused)
+ *   test-exit      1 cell, port 1..0xfffc: an isa-debug-exit style port (drivers/vtestexit.c)
  *   no other properties, no property twice, no child nodes
  * Per VM the checks run property by property in blob order, then: memory given, the image choice,
  * the kind's rules (flat: initrd/cmdline absent, then placement; Linux: load-address/entry absent,
@@ -132,6 +141,18 @@ int config_check_string(struct config_err *e, const char *prop, const char *val,
 	for (int i = 0; i < len - 1; i++)
 		if (val[i] < 0x20 || val[i] >= 0x7f)
 			return config_fail(e, prop, "%s has a non-printable character at offset %d", what, i);
+	return 0;
+}
+
+int config_module_path(const char *entry, char *path, size_t size)
+{
+	const char *blank = strchr(entry, ' ');
+	size_t n = blank ? (size_t)(blank - entry) : strlen(entry);
+
+	if (n == 0 || n >= size)
+		return -EINVAL;
+	memcpy(path, entry, n);
+	path[n] = '\0';
 	return 0;
 }
 
@@ -369,7 +390,30 @@ int config_parse(const void *blob, size_t size, const struct config_limits *limi
 }
 
 /* The properties naming files on the boot medium, in the order config_for_each_path reports them. */
-static const char *const path_props[] = { "image", "kernel", "initrd" };
+static const char *const path_props[] = { "image", "kernel", "initrd", "multiboot" };
+
+/* The file of each well-formed `modules` entry (a printable "file [args]" string list). */
+static int report_modules(const void *blob, int node, const char *name, config_path_fn fn, void *ctx)
+{
+	char path[CONFIG_PATH_MAX];
+	int len, count = 0;
+	const char *s = fdt_getprop(blob, node, "modules", &len), *end;
+
+	if (!s || len < 2 || s[len - 1])
+		return 0;
+	for (end = s + len; s < end && count < CONFIG_MAX_MODULES; s += strlen(s) + 1) {
+		bool printable = true;
+
+		for (const char *c = s; *c; c++)
+			printable = printable && *c >= 0x20 && *c < 0x7f;
+		if (!printable || config_module_path(s, path, sizeof(path)))
+			continue;
+		if (fn)
+			fn(name, path, ctx);
+		count++;
+	}
+	return count;
+}
 
 static int report_paths(const void *blob, int node, config_path_fn fn, void *ctx)
 {
@@ -386,7 +430,7 @@ static int report_paths(const void *blob, int node, config_path_fn fn, void *ctx
 			fn(name, path, ctx);
 		count++;
 	}
-	return count;
+	return name ? count + report_modules(blob, node, name, fn, ctx) : count;
 }
 
 int config_for_each_path(const void *blob, size_t size, config_path_fn fn, void *ctx)

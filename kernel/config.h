@@ -23,6 +23,8 @@
 #define CONFIG_CMDLINE_MAX 1024                 /* Linux command line incl. NUL */
 #define CONFIG_DEFAULT_CMDLINE "console=ttyS0"  /* what a Linux VM gets without cmdline */
 #define CONFIG_MIN_LINUX_MEMORY (128ull << 20) /* Debian 6.1: 16 MiB + init_size (~64 MiB) + initrd; 96 MiB boots, 82 MiB does not */
+#define CONFIG_MAX_MODULES 8            /* multiboot modules per VM */
+#define CONFIG_MODULE_STRING_MAX 256    /* one `modules` entry ("file args") incl. NUL */
 
 enum config_sched_policy {
 	CONFIG_SCHED_RR = 0,     /* round robin with a fixed time slice */
@@ -32,6 +34,7 @@ enum config_sched_policy {
 enum config_vm_kind {
 	CONFIG_VM_FLAT = 0,  /* a flat payload in `image`, started in long mode at `entry` */
 	CONFIG_VM_LINUX = 1, /* an unmodified bzImage in `kernel`, booted by the Linux loader */
+	CONFIG_VM_MULTIBOOT = 2, /* a multiboot v1 kernel in `multiboot`, entered in 32-bit protected mode */
 };
 
 enum config_image_source {
@@ -47,6 +50,12 @@ struct config_image {
 	size_t size;
 };
 
+/* A multiboot module: the file is the entry's first word; the guest gets the whole entry as its string. */
+struct config_module {
+	struct config_image file;
+	char string[CONFIG_MODULE_STRING_MAX];
+};
+
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	enum config_vm_kind kind;
@@ -57,11 +66,13 @@ struct vm_config {
 	uint64_t entry;              /* flat only, guest-physical, 64-bit long mode entry; 0 for Linux */
 	uint32_t shares;             /* scheduling weight */
 	uint64_t cpu_mask;           /* host CPUs the VM may run on (bit n = cpu n) */
-	struct config_image kernel;  /* Linux: the bzImage; flat: source NONE */
-	struct config_image initrd;  /* Linux, optional: source NONE when absent; flat: NONE */
-	char cmdline[CONFIG_CMDLINE_MAX]; /* Linux: printable, NUL-terminated; flat: "" */
+	struct config_image kernel;  /* Linux: the bzImage; multiboot: the kernel; flat: source NONE */
+	struct config_image initrd;  /* Linux, optional: source NONE when absent; flat, multiboot: NONE */
+	char cmdline[CONFIG_CMDLINE_MAX]; /* Linux, multiboot: printable, NUL-terminated; flat: "" */
+	struct config_module modules[CONFIG_MAX_MODULES]; /* multiboot only, in `modules` order */
+	unsigned nr_modules;
 	bool platform_pc;            /* the PC platform (PIC, PIT, COM1, LAPIC, IOAPIC, ACPI, PCI): always for
-	                              * Linux, opt-in for flat */
+	                              * Linux and multiboot, opt-in for flat */
 	uint32_t test_devices;       /* CONFIG_TESTDEV_* the VM asked for in `test-devices` */
 	uint16_t test_exit_port;     /* `test-exit`: isa-debug-exit style port, 0 = none */
 };
@@ -95,9 +106,9 @@ int config_parse(const void *blob, size_t size, const struct config_limits *limi
 		 struct basalt_config *out);
 
 /*
- * Calls fn for every file path the blob names (the image, kernel and initrd paths
- * of every VM node, in that order, valid VM or not; a property that is not a
- * well-formed path is skipped) so the boot stage can load them before leaving the
+ * Calls fn for every file path the blob names (the image, kernel, initrd and
+ * multiboot paths of every VM node, then the file of each `modules` entry, in that
+ * order, valid VM or not; a property or entry that is not a well-formed path is skipped) so the boot stage can load them before leaving the
  * firmware. Returns the number of paths, or -EINVAL for an unusable blob.
  */
 typedef void (*config_path_fn)(const char *vm_name, const char *path, void *ctx);

@@ -51,6 +51,12 @@ int config_check_string(struct config_err *e, const char *prop, const char *val,
 			const char *what);
 int config_check_path(struct config_err *e, const char *prop, const char *val, int len);
 
+/*
+ * The file of a `modules` entry ("file" or "file args"): the characters before the first blank,
+ * copied NUL-terminated into path[0, size). -EINVAL when that is empty or does not fit.
+ */
+int config_module_path(const char *entry, char *path, size_t size);
+
 /* 0 when the node has no child nodes; else the first child is named in e. */
 int config_check_no_children(const void *blob, int node, struct config_err *e);
 

@@ -10,7 +10,8 @@
 
 enum {
 	P_MEMORY, P_VCPUS, P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA, P_INITRD, P_INITRD_DATA,
-	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_PLATFORM, P_TEST_DEVICES, P_TEST_EXIT, P_COUNT
+	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_PLATFORM, P_TEST_DEVICES, P_TEST_EXIT,
+	P_MULTIBOOT, P_MULTIBOOT_DATA, P_MODULES, P_COUNT
 };
 _Static_assert(P_COUNT <= 32, "vm_parse.seen has one bit per property");
 
@@ -96,6 +97,56 @@ static int parse_initrd(struct vm_parse *p, const char *name, const void *val, i
 static int parse_initrd_data(struct vm_parse *p, const char *name, const void *val, int len)
 {
 	return set_inline(p, &p->vm->initrd, name, val, len);
+}
+
+static int parse_multiboot(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_file(p, &p->vm->kernel, name, val, len);
+}
+
+static int parse_multiboot_data(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	return set_inline(p, &p->vm->kernel, name, val, len);
+}
+
+/* One `modules` entry: "file" or "file args"; the guest sees the whole entry, as GRUB and QEMU pass it. */
+static int parse_module(struct vm_parse *p, const char *name, const char *s, unsigned i)
+{
+	struct config_module *m = &p->vm->modules[i];
+	size_t len = strlen(s);
+	char shown[CONFIG_SHOW_MAX];
+
+	if (len == 0 || s[0] == ' ')
+		return config_fail(&p->err, name, "entry %u is empty or starts with a blank (want \"file [args]\")", i);
+	if (len >= CONFIG_MODULE_STRING_MAX)
+		return config_fail(&p->err, name, "entry %u is %zu characters, the limit is %d", i, len,
+				   CONFIG_MODULE_STRING_MAX - 1);
+	for (size_t j = 0; j < len; j++)
+		if (s[j] < 0x20 || s[j] >= 0x7f)
+			return config_fail(&p->err, name, "entry %u has a non-printable character at offset %zu", i, j);
+	if (config_module_path(s, m->file.path, sizeof(m->file.path)))
+		return config_fail(&p->err, name, "entry %u: file \"%s\" is longer than %d characters", i,
+				   config_show(shown, sizeof(shown), s, strchr(s, ' ') ? (size_t)(strchr(s, ' ') - s) : len), CONFIG_PATH_MAX - 1);
+	m->file.source = CONFIG_IMAGE_FILE;
+	memcpy(m->string, s, len + 1);
+	return 0;
+}
+
+static int parse_modules(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	const char *s = val, *end = s + len;
+	unsigned n = 0;
+
+	if (len < 2 || s[len - 1])
+		return config_fail(&p->err, name, "expected a list of strings (\"file [args]\", ...)");
+	for (; s < end; s += strlen(s) + 1, n++) {
+		if (n == CONFIG_MAX_MODULES)
+			return config_fail(&p->err, name, "more than %d modules", CONFIG_MAX_MODULES);
+		if (parse_module(p, name, s, n))
+			return -EINVAL;
+	}
+	p->vm->nr_modules = n;
+	return 0;
 }
 
 static int parse_cmdline(struct vm_parse *p, const char *name, const void *val, int len)
@@ -232,6 +283,9 @@ static const struct vm_prop {
 	[P_PLATFORM] = { "platform", parse_platform },
 	[P_TEST_DEVICES] = { "test-devices", parse_test_devices },
 	[P_TEST_EXIT] = { "test-exit", parse_test_exit },
+	[P_MULTIBOOT] = { "multiboot", parse_multiboot },
+	[P_MULTIBOOT_DATA] = { "multiboot-data", parse_multiboot_data },
+	[P_MODULES] = { "modules", parse_modules },
 };
 
 static int check_vm_name(struct config_err *e, const char *name, int len)
@@ -277,7 +331,7 @@ static int parse_vm_prop(struct vm_parse *p, int off)
 /* Exactly one image source, and it decides the kind; the later of a pair (in this order) is named. */
 static int check_image_choice(struct vm_parse *p)
 {
-	static const int sources[] = { P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA };
+	static const int sources[] = { P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA, P_MULTIBOOT, P_MULTIBOOT_DATA };
 	int first = -1;
 
 	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
@@ -285,13 +339,22 @@ static int check_image_choice(struct vm_parse *p)
 			continue;
 		if (first >= 0)
 			return config_fail(&p->err, vm_props[sources[i]].name,
-					   "conflicts with %s (give exactly one of image, image-data, kernel or kernel-data)",
+					   "conflicts with %s (give exactly one of image, image-data, kernel, kernel-data, "
+					   "multiboot or multiboot-data)",
 					   vm_props[first].name);
 		first = sources[i];
 	}
 	if (first < 0)
-		return config_fail(&p->err, "image", "missing (give image, image-data, kernel or kernel-data)");
-	p->vm->kind = first == P_KERNEL || first == P_KERNEL_DATA ? CONFIG_VM_LINUX : CONFIG_VM_FLAT;
+		return config_fail(&p->err, "image",
+				   "missing (give image, image-data, kernel, kernel-data, multiboot or multiboot-data)");
+	if (first == P_KERNEL || first == P_KERNEL_DATA)
+		p->vm->kind = CONFIG_VM_LINUX;
+	else if (first == P_MULTIBOOT || first == P_MULTIBOOT_DATA)
+		p->vm->kind = CONFIG_VM_MULTIBOOT;
+	else
+		p->vm->kind = CONFIG_VM_FLAT;
+	if (p->vm->kind != CONFIG_VM_MULTIBOOT && has_prop(p, P_MODULES))
+		return config_fail(&p->err, "modules", "given without a multiboot kernel (modules need multiboot or multiboot-data)");
 	return 0;
 }
 
@@ -326,8 +389,9 @@ static int check_flat(struct vm_parse *p)
 	for (size_t i = 0; i < sizeof(linux_only) / sizeof(linux_only[0]); i++)
 		if (has_prop(p, linux_only[i]))
 			return config_fail(&p->err, vm_props[linux_only[i]].name,
-					   "given without a kernel (%s needs kernel or kernel-data)",
-					   vm_props[linux_only[i]].name);
+					   "given without a kernel (%s needs %s)", vm_props[linux_only[i]].name,
+					   linux_only[i] == P_CMDLINE ? "kernel, kernel-data, multiboot or multiboot-data"
+								      : "kernel or kernel-data");
 	if (!has_prop(p, P_ENTRY))
 		p->vm->entry = p->vm->load_address;
 	return check_placement(p);
@@ -360,6 +424,24 @@ static int check_linux(struct vm_parse *p)
 	return 0;
 }
 
+/* Like Linux, a multiboot kernel is an OS that expects a PC; it places itself (from its header). */
+static int check_multiboot(struct vm_parse *p)
+{
+	static const int refused[] = { P_LOAD, P_ENTRY, P_INITRD, P_INITRD_DATA };
+	struct vm_config *vm = p->vm;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (has_prop(p, refused[i]))
+			return config_fail(&p->err, vm_props[refused[i]].name,
+					   "not for multiboot kernels (the kernel's header places it; use modules for files)");
+	if (has_prop(p, P_PLATFORM) && !vm->platform_pc)
+		return config_fail(&p->err, "platform", "a multiboot VM needs the \"pc\" platform");
+	vm->platform_pc = true;
+	vm->load_address = 0;
+	vm->entry = 0;
+	return 0;
+}
+
 static uint64_t all_cpus(const struct config_limits *limits)
 {
 	return limits->host_cpus >= 64 ? ~0ull : (1ull << limits->host_cpus) - 1;
@@ -384,5 +466,7 @@ int config_parse_vm(struct vm_parse *p, int node, const char *name, int namelen)
 		return config_fail(&p->err, "memory", "missing (required)");
 	if (check_image_choice(p))
 		return -EINVAL;
+	if (p->vm->kind == CONFIG_VM_MULTIBOOT)
+		return check_multiboot(p);
 	return p->vm->kind == CONFIG_VM_LINUX ? check_linux(p) : check_flat(p);
 }

@@ -29,6 +29,15 @@ static const uint64_t boot_gdt[5] = {
 	0,
 };
 
+/* The same layout for 32-bit guests: selectors agree with boot_gdt, the code segment has D set. */
+static const uint64_t boot_gdt32[4] = {
+	0,
+	0x00cf9b000000ffffull, /* 32-bit code, accessed */
+	0x00cf93000000ffffull, /* data, accessed */
+	/* 32-bit TSS (busy) at LOADER_TSS_GPA */
+	0x00008b0000000000ull | GUEST_TSS_LIMIT | ((LOADER_TSS_GPA & 0xffffff) << 16),
+};
+
 static int write_page_tables(struct vm *vm)
 {
 	pte_t *pml4 = gpa_map_checked(vm, LOADER_PML4_GPA, PAGE_SIZE);
@@ -113,4 +122,46 @@ void loader_setup_long_mode(struct vcpu *vcpu, uint64_t entry, uint64_t stack_to
 	};
 
 	loader_start_long_mode(vcpu, &s);
+}
+
+int loader_write_gdt32(struct vm *vm, struct protected_mode_start *s)
+{
+	if (gpa_write(vm, LOADER_GDT_GPA, boot_gdt32, sizeof(boot_gdt32)))
+		return -EFAULT;
+	s->gdt_base = LOADER_GDT_GPA;
+	s->gdt_limit = sizeof(boot_gdt32) - 1;
+	s->cs = GUEST_CODE_SEL;
+	s->ds = GUEST_DATA_SEL;
+	s->tr = GUEST_TSS_SEL;
+	s->tss_base = LOADER_TSS_GPA;
+	s->tss_limit = GUEST_TSS_LIMIT;
+	return 0;
+}
+
+void loader_start_protected_mode(struct vcpu *vcpu, const struct protected_mode_start *s)
+{
+	struct vm_segment code = { s->cs, SEG_TYPE(0xb) | SEG_S | SEG_P | SEG_DB | SEG_G, 0xffffffff, 0 };
+	struct vm_segment data = { s->ds, SEG_TYPE(0x3) | SEG_S | SEG_P | SEG_DB | SEG_G, 0xffffffff, 0 };
+	struct vm_segment tss = { s->tr, SEG_TYPE(0xb) | SEG_P, s->tss_limit, s->tss_base };
+	struct vm_segment none = { 0, 0, 0, 0 };
+	struct vm_segment gdtr = { 0, 0, s->gdt_limit, s->gdt_base };
+	static const enum vm_seg data_segs[] = { VM_SEG_DS, VM_SEG_ES, VM_SEG_SS, VM_SEG_FS, VM_SEG_GS };
+
+	vmm_set_seg(vcpu, VM_SEG_CS, &code);
+	for (size_t i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++)
+		vmm_set_seg(vcpu, data_segs[i], &data);
+	vmm_set_seg(vcpu, VM_SEG_TR, &tss);
+	vmm_set_seg(vcpu, VM_SEG_LDTR, &none);
+	vmm_set_seg(vcpu, VM_SEG_GDTR, &gdtr);
+	vmm_set_seg(vcpu, VM_SEG_IDTR, &none);
+	vmm_set_reg(vcpu, VM_REG_CR0, CR0_PE | CR0_ET);
+	vmm_set_reg(vcpu, VM_REG_CR3, 0);
+	vmm_set_reg(vcpu, VM_REG_CR4, 0);
+	vmm_set_reg(vcpu, VM_REG_EFER, 0);
+	vmm_set_reg(vcpu, VM_REG_RFLAGS, RFLAGS_RESERVED1);
+	vmm_set_reg(vcpu, VM_REG_RIP, s->entry);
+	vmm_set_reg(vcpu, VM_REG_RSP, s->stack_top);
+	memset(&vcpu->gprs, 0, sizeof(vcpu->gprs));
+	vcpu->gprs.r[GPR_RAX] = s->eax;
+	vcpu->gprs.r[GPR_RBX] = s->ebx;
 }

@@ -31,6 +31,23 @@ struct long_mode_start {
 	uint64_t rdi, rsi;   /* arguments: the flat loader passes RAM size and vCPU index */
 };
 
+/* Where a vCPU starts in 32-bit protected mode with paging off (multiboot's machine state). */
+struct protected_mode_start {
+	uint32_t entry, stack_top;
+	uint32_t eax, ebx;   /* multiboot: the boot magic and the information structure */
+	uint32_t gdt_base;
+	uint16_t gdt_limit;
+	uint16_t cs, ds, tr; /* selectors; DS is also used for ES, SS, FS and GS */
+	uint32_t tss_base, tss_limit;
+};
+
+/* Puts vcpu in 32-bit protected mode: CR0 = PE|ET (paging off), CR4 = EFER = 0, flat 4 GiB
+ * 32-bit segments, EFLAGS = 2 (interrupts off, VM clear), other GPRs 0. Needs vmm_features.paging_off. */
+void loader_start_protected_mode(struct vcpu *vcpu, const struct protected_mode_start *s);
+/* The 32-bit boot GDT (null, code 0x08, data 0x10, 32-bit TSS 0x18) and its TSS at LOADER_GDT_GPA /
+ * LOADER_TSS_GPA; fills the table parts of s. 0 or -EFAULT. */
+int loader_write_gdt32(struct vm *vm, struct protected_mode_start *s);
+
 /* Puts vcpu in 64-bit long mode with paging on, interrupts off, flat segments and other GPRs 0. */
 void loader_start_long_mode(struct vcpu *vcpu, const struct long_mode_start *s);
 /* The flat-payload start: loader tables, selectors 0x08/0x10/0x18, RDI = RAM size, RSI = vCPU index. */

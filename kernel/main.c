@@ -111,9 +111,16 @@ static bool resolve_image(const struct boot_info *info, const struct vm_config *
 
 static bool resolve_images(const struct boot_info *info, const struct vm_config *cfg, struct vm_images *img)
 {
-	return resolve_image(info, cfg, "image", &cfg->image, &img->image, &img->image_size) &&
-	       resolve_image(info, cfg, "kernel", &cfg->kernel, &img->kernel, &img->kernel_size) &&
-	       resolve_image(info, cfg, "initrd", &cfg->initrd, &img->initrd, &img->initrd_size);
+	const char *kernel_prop = cfg->kind == CONFIG_VM_MULTIBOOT ? "multiboot" : "kernel";
+
+	if (!resolve_image(info, cfg, "image", &cfg->image, &img->image, &img->image_size) ||
+	    !resolve_image(info, cfg, kernel_prop, &cfg->kernel, &img->kernel, &img->kernel_size) ||
+	    !resolve_image(info, cfg, "initrd", &cfg->initrd, &img->initrd, &img->initrd_size))
+		return false;
+	for (unsigned i = 0; i < cfg->nr_modules; i++)
+		if (!resolve_image(info, cfg, "modules", &cfg->modules[i].file, &img->module[i], &img->module_size[i]))
+			return false;
+	return true;
 }
 
 static void create_vms(const struct boot_info *info)

@@ -16,6 +16,7 @@
 #include "kernel/linux_vm.h"
 #include "kernel/loader.h"
 #include "kernel/mem.h"
+#include "kernel/multiboot_vm.h"
 #include "kernel/palloc.h"
 #include "kernel/vcpu.h"
 #include "kernel/vmm.h"
@@ -70,6 +71,17 @@ void vm_power_off(struct vm *vm, uint64_t status)
 	vm->exit_status = status;
 	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason), "powered off by the guest, status %llu",
 		     (unsigned long long)status);
+	vm_end(vm, VM_STATE_POWERED_OFF);
+	kprintf("basalt: vm '%s' %s\n", vm->name, vm->end_reason);
+}
+
+void vm_test_exit(struct vm *vm, uint32_t status)
+{
+	if (!vm_is_running(vm))
+		return;
+	vm->exit_status = status;
+	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason), "ended through its test-exit port 0x%x, status %u",
+		     vm->cfg->test_exit_port, status);
 	vm_end(vm, VM_STATE_POWERED_OFF);
 	kprintf("basalt: vm '%s' %s\n", vm->name, vm->end_reason);
 }
@@ -149,7 +161,8 @@ void vm_release(struct vm *vm)
 }
 
 /* Every VM gets the Basalt console port and a CMOS; OS guests (and flat payloads with platform =
- * "pc") also get the legacy PC platform (PIC, PIT, COM1), which costs a PIC check before entries. */
+ * "pc") also get the legacy PC platform (PIC, PIT, COM1), which costs a PIC check before entries;
+ * a VM with `test-exit` gets that port. */
 static int vm_attach_devices(struct vm *vm)
 {
 	int rc = vdebugcon_attach(vm);
@@ -158,6 +171,9 @@ static int vm_attach_devices(struct vm *vm)
 		rc = vcmos_attach(vm);
 	if (!rc && vm->cfg->platform_pc)
 		rc = pc_platform_attach(vm);
+	/* Last, so a port that collides with a platform device is found whichever claims it. */
+	if (!rc && vm->cfg->test_exit_port)
+		rc = vtestexit_attach(vm, vm->cfg->test_exit_port);
 	return rc;
 }
 
@@ -167,6 +183,8 @@ static int vm_load(struct vm *vm, const struct vm_images *img)
 
 	if (cfg->kind == CONFIG_VM_LINUX)
 		return linux_vm_load(vm, img, cfg->cmdline);
+	if (cfg->kind == CONFIG_VM_MULTIBOOT)
+		return multiboot_vm_load(vm, img);
 	return loader_load_flat(vm, img->image, img->image_size, cfg->load_address, cfg->entry);
 }
 
@@ -174,6 +192,8 @@ static void vm_start_boot_vcpu(struct vm *vm)
 {
 	if (vm->cfg->kind == CONFIG_VM_LINUX)
 		linux_vm_start_vcpu(vm->vcpus[0]);
+	else if (vm->cfg->kind == CONFIG_VM_MULTIBOOT)
+		multiboot_vm_start_vcpu(vm->vcpus[0]);
 	else
 		loader_setup_long_mode(vm->vcpus[0], vm->cfg->entry, ALIGN_DOWN(vm->mem[0].size, 16));
 }

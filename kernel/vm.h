@@ -150,6 +150,8 @@ struct vm_images {
 	size_t kernel_size;
 	const void *initrd;
 	size_t initrd_size;
+	const void *module[CONFIG_MAX_MODULES]; /* multiboot modules, cfg->nr_modules of them */
+	size_t module_size[CONFIG_MAX_MODULES];
 };
 
 /* Creates a VM from its config: RAM, nested paging, devices, payload, vCPUs. Prints why on failure. */
@@ -158,6 +160,9 @@ struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img);
 void vm_crash(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Ends a VM at the guest's request. */
 void vm_power_off(struct vm *vm, uint64_t status);
+/* The guest wrote status to its test-exit port (isa-debug-exit style): ends the VM like a power
+ * off with that status (0 passed, anything else failed), with the port named in the reason. */
+void vm_test_exit(struct vm *vm, uint32_t status);
 /* The guest reset its machine (keyboard controller, port 0xcf9): until restart policies exist this
  * ends the VM as a clean stop, the way a reboot ends a one-shot job. */
 void vm_reset_requested(struct vm *vm, const char *how);

@@ -75,6 +75,8 @@ struct vmm_features {
 	bool decode_assist; /* the CPU reports instruction bytes on nested faults */
 	bool huge_pages;    /* 1 GiB nested pages */
 	uint32_t asids;     /* address-space ids (ASID / VPID), 0 if none */
+	bool paging_off;    /* guests may run with CR0.PG = 0 (multiboot's 32-bit entry); VT-x needs
+	                     * unrestricted guest for it */
 	/* Set by the core from its CPUID policy before any vCPU exists: the CR4 and EFER bits guests
 	 * may set. A backend that lets the guest write CR4 directly must intercept every other bit. */
 	uint64_t guest_cr4_allowed;

@@ -128,8 +128,20 @@ uname -r
 cat /proc/cpuinfo
 grep -qw hypervisor /proc/cpuinfo && echo BASALT-LINUX-HYPERVISOR-FLAG
 free
+cat /proc/interrupts
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# Guest time against the RTC (which follows the host's clock) across a 3-second sleep: the
+# kernel's clock must run at real speed, neither calibrated wrong nor falling behind.
+r0=$(cat /sys/class/rtc/rtc0/since_epoch); u0=$(cut -d' ' -f1 /proc/uptime)
+sleep 3
+r1=$(cat /sys/class/rtc/rtc0/since_epoch); u1=$(cut -d' ' -f1 /proc/uptime)
+awk -v r="$((r1 - r0))" -v u0="$u0" -v u1="$u1" 'BEGIN {
+	u = u1 - u0; ok = (u >= 2.9 && u <= 3.6 && r >= 2 && r <= 4 && u - r <= 1.6 && r - u <= 1.6)
+	printf "BASALT-LINUX-CLOCK uptime=%.2f rtc=%d %s\n", u, r, ok ? "ok" : "WRONG" }'
 echo BASALT-LINUX-DONE
-reboot -f
+# With ACPI the kernel powers the VM off through the FADT's PM1 control; without (acpi=off) it
+# has no way to, and resets instead (port 0xcf9, reboot=pci).
+if [ -d /sys/firmware/acpi/tables ]; then poweroff -f; else reboot -f; fi
 EOF
 }
 

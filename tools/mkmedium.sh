@@ -20,7 +20,9 @@
 set -euo pipefail
 
 # Properties whose string value is a file path on the medium.
-FILE_PROPS=(image kernel initrd)
+FILE_PROPS=(image kernel initrd multiboot)
+# Properties whose value is a string list of "file [args]" entries (multiboot modules).
+LIST_FILE_PROPS=(modules)
 # FAT32 needs at least 65525 clusters: with 512-byte clusters that is ~33 MiB. Below it mtools and
 # strict FAT drivers see the volume as FAT16 and fail ("No directory slots"), so 64 MiB it is.
 DEFAULT_SIZE_MIB=64
@@ -153,12 +155,69 @@ find_source() {
 	return 1
 }
 
+# prop_module_files NODE PROP: sets pfiles to the file of each entry of a "file [args]" string list
+# (the characters before the first blank); returns 2 when the property is not a printable string list.
+pfiles=()
+prop_module_files() {
+	local hex b cur="" fmt=""
+	pfiles=()
+	hex=$(fdtget -t bx "$tmp/basalt.dtb" "$1" "$2" 2>/dev/null) || return 2
+	[[ "$hex" == *" 0" || "$hex" == "0" ]] || return 2
+	for b in $hex; do
+		if [ "$b" = 0 ]; then
+			# shellcheck disable=SC2059 # fmt holds only \xNN escapes
+			printf -v cur "$fmt"
+			pfiles+=("${cur%% *}")
+			fmt=""
+			continue
+		fi
+		[ $((16#$b)) -ge 32 ] && [ $((16#$b)) -lt 127 ] || return 2
+		fmt+="\\x$b"
+	done
+}
+
 # Fills the parallel arrays files_rel / files_src with every file the config names.
 files_rel=()
 files_src=()
 declare -A seen_rel=()
+missing=0
+# add_file NODE PROP PATH: finds PATH's source and records it (or notes it missing).
+add_file() {
+	local node=$1 prop=$2 path=$3 shown
+	if [ -z "$path" ]; then
+		warn "$node: $prop: empty path; nothing copied"
+		return 0
+	fi
+	medium_rel "$path"
+	shown="\\${rel//\//\\}"
+	if [[ "/$rel/" == */../* || "/$rel/" == */./* ]]; then
+		if [ "$allow_missing" = 1 ]; then
+			warn "$node: $prop: '$path' has '.' or '..' components; not copied (--allow-missing)"
+			return 0
+		fi
+		echo "$PROG: error: VM node $node, property '$prop': '$path': '.' and '..' are not allowed in medium paths" >&2
+		missing=1
+		return 0
+	fi
+	if ! find_source "$rel"; then
+		if [ "$allow_missing" = 1 ]; then
+			say "$node $prop = '$path': not found; left off the medium (--allow-missing)"
+			return 0
+		fi
+		echo "$PROG: error: VM node $node, property '$prop': file '$path' (medium path $shown) not found in: $(dirname "$config") ${search_dirs[*]}" >&2
+		missing=1
+		return 0
+	fi
+	if [ -z "${seen_rel[${rel,,}]:-}" ]; then
+		seen_rel[${rel,,}]=1
+		files_rel+=("$rel")
+		files_src+=("$src")
+	fi
+	say "$node $prop = '$path' -> $shown (from $src)"
+}
+
 collect_files() {
-	local node prop props path rc missing=0 shown
+	local node prop props rc f
 	if ! fdtget -l "$tmp/basalt.dtb" /vms >/dev/null 2>&1; then
 		warn "config has no /vms node: no VM files to copy"
 		return 0
@@ -173,37 +232,17 @@ collect_files() {
 				warn "$node: $prop: not a single string; nothing copied (the hypervisor will refuse it)"
 				continue
 			fi
-			path=$pval
-			if [ -z "$path" ]; then
-				warn "$node: $prop: empty path; nothing copied"
+			add_file "$node" "$prop" "$pval"
+		done
+		for prop in "${LIST_FILE_PROPS[@]}"; do
+			[[ "$props" == *" $prop "* ]] || continue
+			rc=0
+			prop_module_files "$node" "$prop" || rc=$?
+			if [ "$rc" != 0 ]; then
+				warn "$node: $prop: not a list of printable strings; nothing copied (the hypervisor will refuse it)"
 				continue
 			fi
-			medium_rel "$path"
-			shown="\\${rel//\//\\}"
-			if [[ "/$rel/" == */../* || "/$rel/" == */./* ]]; then
-				if [ "$allow_missing" = 1 ]; then
-					warn "$node: $prop: '$path' has '.' or '..' components; not copied (--allow-missing)"
-					continue
-				fi
-				echo "$PROG: error: VM node $node, property '$prop': '$path': '.' and '..' are not allowed in medium paths" >&2
-				missing=1
-				continue
-			fi
-			if ! find_source "$rel"; then
-				if [ "$allow_missing" = 1 ]; then
-					say "$node $prop = '$path': not found; left off the medium (--allow-missing)"
-					continue
-				fi
-				echo "$PROG: error: VM node $node, property '$prop': file '$path' (medium path $shown) not found in: $(dirname "$config") ${search_dirs[*]}" >&2
-				missing=1
-				continue
-			fi
-			if [ -z "${seen_rel[${rel,,}]:-}" ]; then
-				seen_rel[${rel,,}]=1
-				files_rel+=("$rel")
-				files_src+=("$src")
-			fi
-			say "$node $prop = '$path' -> $shown (from $src)"
+			for f in "${pfiles[@]}"; do add_file "$node" "$prop" "$f"; done
 		done
 	done < <(vm_nodes)
 	[ "$missing" = 0 ] || die "files named by the config are missing (pass --allow-missing to build the medium anyway)"

@@ -72,6 +72,25 @@ static void check_linux(const struct vm_config *vm, const uint8_t *blob, size_t 
 		CHECK(*c >= 0x20 && *c < 0x7f);
 }
 
+static void check_multiboot(const struct vm_config *vm, const uint8_t *blob, size_t size)
+{
+	CHECK(vm->platform_pc && vm->load_address == 0 && vm->entry == 0);
+	CHECK(vm->image.source == CONFIG_IMAGE_NONE && vm->initrd.source == CONFIG_IMAGE_NONE);
+	check_image(&vm->kernel, blob, size);
+	CHECK(memchr(vm->cmdline, '\0', sizeof(vm->cmdline)));
+	CHECK(vm->nr_modules <= CONFIG_MAX_MODULES);
+	for (unsigned i = 0; i < vm->nr_modules; i++) {
+		const struct config_module *m = &vm->modules[i];
+		size_t plen = strlen(m->file.path), slen = strnlen(m->string, sizeof(m->string));
+
+		CHECK(m->file.source == CONFIG_IMAGE_FILE && plen > 0 && plen < CONFIG_PATH_MAX);
+		CHECK(slen < sizeof(m->string) && slen >= plen && !memcmp(m->string, m->file.path, plen));
+		CHECK(m->string[plen] == '\0' || m->string[plen] == ' ');
+		for (size_t j = 0; j < slen; j++)
+			CHECK(m->string[j] >= 0x20 && m->string[j] < 0x7f);
+	}
+}
+
 static void check_vm(const struct vm_config *vm, const uint8_t *blob, size_t size,
 		     const struct config_limits *limits)
 {
@@ -81,8 +100,11 @@ static void check_vm(const struct vm_config *vm, const uint8_t *blob, size_t siz
 	CHECK(vm->vcpus >= 1 && vm->vcpus <= CONFIG_MAX_VCPUS);
 	CHECK(vm->shares >= 1 && vm->shares <= CONFIG_MAX_SHARES);
 	CHECK(vm->cpu_mask && !(vm->cpu_mask & ~((1ull << limits->host_cpus) - 1)));
-	CHECK(vm->kind == CONFIG_VM_FLAT || vm->kind == CONFIG_VM_LINUX);
-	if (vm->kind == CONFIG_VM_FLAT)
+	CHECK(vm->kind == CONFIG_VM_FLAT || vm->kind == CONFIG_VM_LINUX || vm->kind == CONFIG_VM_MULTIBOOT);
+	CHECK(vm->kind == CONFIG_VM_MULTIBOOT || vm->nr_modules == 0);
+	if (vm->kind == CONFIG_VM_MULTIBOOT)
+		check_multiboot(vm, blob, size);
+	else if (vm->kind == CONFIG_VM_FLAT)
 		check_flat(vm, blob, size);
 	else
 		check_linux(vm, blob, size);

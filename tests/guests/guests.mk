@@ -3,16 +3,20 @@
 GUEST_NAMES := cpuid pio unmapped hlt spin triple virt hypercall bench hello
 # The hostile-guest suite (tests/integration/hostile-*.expect), beside a neighbour.
 GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
-# Issue 9 platform guests (tests/integration/lapic*.expect).
+# The test-exit port (tests/integration/testexit.expect).
+GUEST_NAMES += testexit
+# The local APIC (tests/integration/lapic*.expect).
 GUEST_NAMES += lapic
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
                   dr-watch:dr:-DDR_WATCH insn-strict:insn:-DINSN_STRICT \
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
-                  storm:storm:-DSTORM_SEED=$(STORM_SEED) lapic-xapic:lapic:-DLAPIC_XAPIC
+                  storm:storm:-DSTORM_SEED=$(STORM_SEED) testexit-fail:testexit:-DTESTEXIT_FAIL \
+                  lapic-xapic:lapic:-DLAPIC_XAPIC
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
+include tests/guests/multiboot/multiboot.mk
 
 GUEST_LIB_SRCS := tests/guests/lib/start.S tests/guests/lib/isr.S tests/guests/lib/guest.c \
                   tests/guests/lib/printf.c tests/guests/lib/idt.c \

@@ -512,7 +512,7 @@ static void test_vcpus_errors(void **state)
 static void test_image_choice(void **state)
 {
 	(void)state;
-	expect_refused("web", PROPS(MEM64), "image", "missing (give image, image-data, kernel or kernel-data)");
+	expect_refused("web", PROPS(MEM64), "image", "missing (give image, image-data, kernel, kernel-data, multiboot or multiboot-data)");
 	reset(NULL);
 	expect_refused("web", PROPS(MEM64, IMG, RAW("image-data", payload, 16)), "image-data", "exactly one");
 	reset(NULL);
@@ -851,7 +851,7 @@ static void test_linux_cmdline_limit(void **state)
 static void test_linux_image_conflicts(void **state)
 {
 	(void)state;
-	const char *why = "(give exactly one of image, image-data, kernel or kernel-data)";
+	const char *why = "(give exactly one of image, image-data, kernel, kernel-data, multiboot or multiboot-data)";
 
 	expect_refused("web", PROPS(MEM128, KERNEL, IMG), "kernel", "conflicts with image");
 	expect_output(why);
@@ -882,10 +882,10 @@ static void test_linux_only_props(void **state)
 		       "given without a kernel (initrd-data needs kernel or kernel-data)");
 	reset(NULL);
 	expect_refused("web", PROPS(MEM64, RAW("image-data", payload, 16), STR("cmdline", "quiet")), "cmdline",
-		       "given without a kernel (cmdline needs kernel or kernel-data)");
+		       "given without a kernel (cmdline needs kernel, kernel-data, multiboot or multiboot-data)");
 	reset(NULL);
 	expect_refused("web", PROPS(MEM64, STR("initrd", "initrd.img")), "image",
-		       "missing (give image, image-data, kernel or kernel-data)");
+		       "missing (give image, image-data, kernel, kernel-data, multiboot or multiboot-data)");
 	reset(NULL);
 	expect_refused("web", PROPS(MEM128, KERNEL, STR("initrd", "initrd.img"),
 				    RAW("initrd-data", fake_initrd, 8)),
@@ -1091,12 +1091,143 @@ static void test_for_each_path_no_vms(void **state)
 	assert_int_equal(config_for_each_path(fdt, finish_blob(), record_path, NULL), 0);
 }
 
+/* ---- multiboot VMs ------------------------------------------------------ */
+
+#define MB STR("multiboot", "mb/kernel.elf")
+#define MODS(...) RAW("modules", (const char[]){ __VA_ARGS__ }, sizeof((const char[]){ __VA_ARGS__ }))
+
+static const char two_modules[] = "mb/a.bin first arg\0mb/b.bin";
+
+static void test_multiboot_valid(void **state)
+{
+	const struct vm_config *vm = &cfg.vms[0];
+
+	(void)state;
+	assert_int_equal(parse(build_vm("mb", PROPS(MEM64, MB, STR("cmdline", "x=1 y"),
+						    RAW("modules", two_modules, sizeof(two_modules)),
+						    U32("test-exit", 0x501)))), 0);
+	assert_int_equal(cfg.vm_count, 1);
+	assert_int_equal(vm->kind, CONFIG_VM_MULTIBOOT);
+	assert_int_equal(vm->kernel.source, CONFIG_IMAGE_FILE);
+	assert_string_equal(vm->kernel.path, "mb/kernel.elf");
+	assert_int_equal(vm->image.source, CONFIG_IMAGE_NONE);
+	assert_string_equal(vm->cmdline, "x=1 y");
+	assert_true(vm->platform_pc);
+	assert_int_equal(vm->test_exit_port, 0x501);
+	assert_int_equal(vm->load_address, 0);
+	assert_int_equal(vm->nr_modules, 2);
+	assert_string_equal(vm->modules[0].file.path, "mb/a.bin");
+	assert_int_equal(vm->modules[0].file.source, CONFIG_IMAGE_FILE);
+	assert_string_equal(vm->modules[0].string, "mb/a.bin first arg");
+	assert_string_equal(vm->modules[1].file.path, "mb/b.bin");
+	assert_string_equal(vm->modules[1].string, "mb/b.bin");
+	assert_int_equal(console_len, 0);
+}
+
+static void test_multiboot_inline_defaults(void **state)
+{
+	const struct vm_config *vm = &cfg.vms[0];
+
+	(void)state;
+	assert_int_equal(parse(build_vm("mb", PROPS(MEM64, RAW("multiboot-data", payload, 64),
+						    STR("platform", "pc")))), 0);
+	assert_int_equal(vm->kind, CONFIG_VM_MULTIBOOT);
+	assert_int_equal(vm->kernel.source, CONFIG_IMAGE_INLINE);
+	assert_int_equal(vm->kernel.size, 64);
+	assert_string_equal(vm->cmdline, "");
+	assert_int_equal(vm->nr_modules, 0);
+	assert_int_equal(vm->test_exit_port, 0);
+	assert_true(vm->platform_pc);
+}
+
+static void test_multiboot_refused_props(void **state)
+{
+	(void)state;
+	expect_refused("mb", PROPS(MEM64, MB, U64("load-address", 0x200000)), "load-address", "not for multiboot kernels");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, U64("entry", 0x200000)), "entry", "not for multiboot kernels");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, STR("initrd", "i.img")), "initrd", "not for multiboot kernels");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, STR("platform", "none")), "platform", "needs the \"pc\" platform");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, KERNEL), "multiboot", "conflicts with kernel");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, IMG, MB), "multiboot", "conflicts with image");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, RAW("multiboot-data", payload, 4)), "multiboot-data", "conflicts with multiboot");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, RAW("multiboot-data", payload, 0)), "multiboot-data", "is empty");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, STR("multiboot", "")), "multiboot", "is empty");
+	reset(state);
+	/* Modules belong to multiboot kernels only. */
+	expect_refused("web", PROPS(MEM64, IMG, MODS("a.bin")), "modules", "given without a multiboot kernel");
+	reset(state);
+	expect_refused("deb", PROPS(MEM128, KERNEL, MODS("a.bin")), "modules", "given without a multiboot kernel");
+}
+
+static void test_multiboot_bad_modules(void **state)
+{
+	char long_entry[CONFIG_MODULE_STRING_MAX + 1], long_path[CONFIG_PATH_MAX + 8];
+	char nine[9 * 4];
+
+	(void)state;
+	expect_refused("mb", PROPS(MEM64, MB, RAW("modules", "a.bin", 5)), "modules", "expected a list of strings");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, RAW("modules", "", 1)), "modules", "expected a list of strings");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, MODS("a.bin\0\0b.bin")), "modules", "entry 1 is empty or starts with a blank");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, MODS(" a.bin")), "modules", "entry 0 is empty or starts with a blank");
+	reset(state);
+	expect_refused("mb", PROPS(MEM64, MB, MODS("a.bin\0b\tx")), "modules", "entry 1 has a non-printable character at offset 1");
+	reset(state);
+	memset(long_entry, 'x', sizeof(long_entry) - 1);
+	long_entry[0] = 'a';
+	long_entry[1] = ' ';
+	long_entry[sizeof(long_entry) - 1] = '\0';
+	expect_refused("mb", PROPS(MEM64, MB, RAW("modules", long_entry, sizeof(long_entry))), "modules",
+		       "entry 0 is 256 characters, the limit is 255");
+	reset(state);
+	memset(long_path, 'p', sizeof(long_path) - 1);
+	long_path[sizeof(long_path) - 1] = '\0';
+	expect_refused("mb", PROPS(MEM64, MB, RAW("modules", long_path, sizeof(long_path))), "modules",
+		       "is longer than 127 characters");
+	reset(state);
+	for (int i = 0; i < 9; i++)
+		memcpy(nine + i * 4, "m.b", 4);
+	expect_refused("mb", PROPS(MEM64, MB, RAW("modules", nine, sizeof(nine))), "modules", "more than 8 modules");
+	reset(state);
+	/* Eight is the limit, not an error. */
+	assert_int_equal(parse(build_vm("mb", PROPS(MEM64, MB, RAW("modules", nine, 8 * 4)))), 0);
+	assert_int_equal(cfg.vms[0].nr_modules, 8);
+}
+
+static void test_for_each_path_multiboot(void **state)
+{
+	(void)state;
+	struct seen_paths s = { 0 };
+	const struct tvm vms[] = {
+		{ "mb", PROPS(MEM64, MB, RAW("modules", two_modules, sizeof(two_modules))) },
+		{ "inl", PROPS(MEM64, RAW("multiboot-data", payload, 8), MODS("c.bin x\0\tbad\0d.bin")) },
+		{ "notlist", PROPS(MEM64, MB, RAW("modules", "e.bin", 5)) },
+	};
+	size_t n = build_vms(vms, 3);
+
+	assert_int_equal(config_for_each_path(fdt, n, record_path, &s), 6);
+	assert_string_equal(s.text, "mb=mb/kernel.elf;mb=mb/a.bin;mb=mb/b.bin;inl=c.bin;inl=d.bin;notlist=mb/kernel.elf;");
+	assert_int_equal(console_len, 0);
+}
+
 #define T(f) cmocka_unit_test_setup(f, reset)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_valid_four_vms), T(test_basalt_defaults), T(test_sched_rr_explicit),
+		T(test_multiboot_valid), T(test_multiboot_inline_defaults), T(test_multiboot_refused_props),
+		T(test_multiboot_bad_modules), T(test_for_each_path_multiboot),
 		T(test_inline_image_at_end_of_memory), T(test_cpu_mask_wide_host),
 		T(test_bad_magic), T(test_truncated), T(test_totalsize_beyond_buffer), T(test_corrupt_structure),
 		T(test_old_fdt_version),

@@ -49,6 +49,7 @@ static int svm_probe(struct vmm_features *f)
 	f->next_rip = r.edx & SVM_FEAT_NRIPS;
 	f->decode_assist = r.edx & SVM_FEAT_DECODE_ASSISTS;
 	f->asids = r.ebx;
+	f->paging_off = true; /* with NPT a guest may run with paging off */
 	if (!f->nested_paging) {
 		kprintf("svm: this CPU has AMD-V but no nested paging (NPT); Basalt needs NPT\n");
 		return -ENODEV;

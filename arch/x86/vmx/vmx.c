@@ -94,6 +94,7 @@ static int vmx_probe(struct vmm_features *f)
 	f->decode_assist = false;
 	f->huge_pages = vmx_caps.ept_vpid & EPT_CAP_1G;
 	f->asids = vmx_controls.proc2 & PROC2_ENABLE_VPID ? 0xffff : 0;
+	f->paging_off = vmx_controls.proc2 & PROC2_UNRESTRICTED_GUEST;
 	if (vmx_caps.ept_vpid & EPT_CAP_2M)
 		ept_format.max_leaf_level = f->huge_pages ? 3 : 2;
 	else
