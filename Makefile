@@ -31,7 +31,7 @@ DRIVER_SRCS := drivers/uart16550.c drivers/lapic.c drivers/vdebugcon.c drivers/v
                drivers/pc/vtestdev.c drivers/pc/aml.c drivers/pc/vacpi.c drivers/pc/vacpi_pm.c \
                drivers/pc/vacpi_tables.c drivers/pc/vacpi_dsdt.c drivers/pc/vioapic.c drivers/pc/vpci.c \
                drivers/pc/vpci_func.c drivers/pc/vpci_bar.c drivers/pc/vpci_irq.c drivers/pc/vpci_testdev.c \
-               drivers/pc/seams_weak.c
+               drivers/pc/vlapic.c drivers/pc/vlapic_timer.c drivers/pc/apic_bus.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)

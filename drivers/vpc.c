@@ -7,6 +7,7 @@
 #include "drivers/vuart.h"
 #include "kernel/clock.h"
 #include "kernel/errno.h"
+#include "kernel/virq.h"
 #include "kernel/vm.h"
 
 #define COM1_BASE 0x3f8
@@ -113,9 +114,10 @@ static void uart_tx(void *ctx, uint8_t byte)
 	vm_console_putc(((struct vpc *)ctx)->vm, (char)byte);
 }
 
+/* ISA lines go through virq so the IOAPIC's pin follows the PIC's. */
 static void uart_irq(void *ctx, bool level)
 {
-	vpic_set_irq(&((struct vpc *)ctx)->pic, COM1_IRQ, level);
+	virq_set_isa_irq(((struct vpc *)ctx)->vm, COM1_IRQ, level);
 }
 
 int vpc_attach(struct vm *vm)
@@ -172,11 +174,13 @@ uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns)
 
 	/* The PIC latches one edge per line, so several elapsed periods raise IRQ 0 once. */
 	if (vpit_advance(&pc->pit, now_ns)) {
-		vpic_set_irq(&pc->pic, PIT_IRQ, true);
-		vpic_set_irq(&pc->pic, PIT_IRQ, false);
+		virq_set_isa_irq(pc->vm, PIT_IRQ, true);
+		virq_set_isa_irq(pc->vm, PIT_IRQ, false);
 		pc->last_edge_ns = now_ns;
 	}
-	if (!vpic_edge_would_deliver(&pc->pic, PIT_IRQ))
+	/* With an IOAPIC the edge may reach the CPU through pin 2 while the PIC masks it: only the
+	 * minimum period then limits the wake-ups. */
+	if (!pc->vm->ioapic && !vpic_edge_would_deliver(&pc->pic, PIT_IRQ))
 		return UINT64_MAX;
 	next = vpit_next_irq_ns(&pc->pit);
 	if (next != UINT64_MAX && next < pc->last_edge_ns + VPC_TIMER_MIN_PERIOD_NS)

@@ -7,9 +7,13 @@
  * Discovery: CPUID leaf 0x40000000 returns EAX = highest Basalt leaf and the
  * signature "BasaltBasalt" in EBX, ECX, EDX. Leaf 0x40000001 returns
  * EAX = ABI version and EBX = which hypercall instruction this CPU uses.
+ * Leaf 0x40000010 is the timing leaf VMware defined and other hypervisors copy: EAX = the guest
+ * TSC's rate in kHz, EBX = the local APIC timer's input clock in kHz (0 without a local APIC).
  */
 #define BASALT_CPUID_BASE 0x40000000u
 #define BASALT_CPUID_INFO 0x40000001u
+#define BASALT_CPUID_TIMING 0x40000010u
+#define BASALT_CPUID_MAX BASALT_CPUID_TIMING
 #define BASALT_SIGNATURE "BasaltBasalt"
 #define BASALT_ABI_VERSION 0x00010000u
 #define BASALT_HCALL_VMMCALL 1u /* AMD: 0f 01 d9 */

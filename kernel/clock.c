@@ -24,3 +24,21 @@ uint64_t clock_tsc_hz(void)
 {
 	return tsc_hz;
 }
+
+#define NS_PER_S 1000000000ull
+
+/* Whole seconds and the rest apart: no 128-bit division in a freestanding build, and the products
+ * stay below 2^64 for any TSC under 18 GHz. */
+uint64_t clock_tsc_at_ns(uint64_t ns)
+{
+	return tsc_start + ns / NS_PER_S * tsc_hz + ns % NS_PER_S * tsc_hz / NS_PER_S;
+}
+
+/* clock_ns() truncates with a multiplier rounded down, so it never runs ahead of the exact value
+ * rounded up here: clock_ns() >= clock_ns_at_tsc(t) implies the TSC has reached t. */
+uint64_t clock_ns_at_tsc(uint64_t tsc)
+{
+	uint64_t ticks = tsc > tsc_start ? tsc - tsc_start : 0;
+
+	return ticks / tsc_hz * NS_PER_S + (ticks % tsc_hz * NS_PER_S + tsc_hz - 1) / tsc_hz;
+}

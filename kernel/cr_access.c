@@ -3,6 +3,8 @@
  * step, I/O breakpoints). The checks themselves are in cr_rules.c. */
 #include "kernel/cr_access.h"
 
+#include "drivers/pc/vlapic.h"
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/cr.h"
 #include "kernel/cr_rules.h"
@@ -103,6 +105,10 @@ static int write_cr(struct vcpu *vcpu, const struct cr_state *s, unsigned cr, ui
 	case 8:
 		if (cr_check_cr8(value, &v))
 			return -1;
+		/* CR8 and the local APIC's TPR are one register: the APIC holds it, the backend's
+		 * copy (AMD V_TPR) follows. */
+		if (vcpu->lapic)
+			vlapic_set_cr8(vcpu->lapic, v);
 		vmm_set_reg(vcpu, VM_REG_CR8, v);
 		return 0;
 	default:
@@ -117,7 +123,7 @@ static bool read_cr(struct vcpu *vcpu, unsigned cr, uint64_t *v)
 
 	if (cr > 8 || regs[cr] == VM_REG_COUNT)
 		return false;
-	*v = vmm_get_reg(vcpu, regs[cr]);
+	*v = cr == 8 && vcpu->lapic ? vlapic_get_cr8(vcpu->lapic) : vmm_get_reg(vcpu, regs[cr]);
 	return true;
 }
 

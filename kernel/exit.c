@@ -2,6 +2,8 @@
 /* The exit dispatch table and the small handlers; anything unexpected ends only the guest. */
 #include "kernel/exit.h"
 
+#include "drivers/pc/vlapic.h"
+
 #include "kernel/basalt_abi.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
@@ -194,6 +196,12 @@ enum exit_action exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 	return (fn ? fn : handle_unexpected)(vcpu, exit);
 }
 
+/* CPUID announces the local APIC exactly when the vCPU has one (pc platform). */
+static bool lapic_announced(const struct vcpu *vcpu)
+{
+	return vcpu->lapic != NULL;
+}
+
 static const struct vcpu_cpuid_entry *cpuid_lookup(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf)
 {
 	struct vcpu_cpuid_entry *e = &vcpu->cpuid_cache[(leaf ^ (leaf >> 28) ^ subleaf) % VCPU_CPUID_CACHE];
@@ -203,7 +211,8 @@ static const struct vcpu_cpuid_entry *cpuid_lookup(struct vcpu *vcpu, uint32_t l
 	if (e->valid && e->leaf == leaf && e->subleaf == subleaf)
 		return e;
 	g = (struct cpuid_guest){ .vcpu_id = vcpu->id, .nr_vcpus = vcpu->vm->nr_vcpus,
-				  .hypercall_kind = vmm->hypercall_kind, .tsc_hz = clock_tsc_hz() };
+				  .hypercall_kind = vmm->hypercall_kind, .tsc_hz = clock_tsc_hz(),
+				  .has_lapic = lapic_announced(vcpu), .lapic_bus_hz = VLAPIC_BUS_HZ };
 	cpuid_policy_apply(&g, leaf, subleaf, &out);
 	*e = (struct vcpu_cpuid_entry){ .leaf = leaf, .subleaf = subleaf, .valid = true,
 					.regs = { out.eax, out.ebx, out.ecx, out.edx } };

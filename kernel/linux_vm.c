@@ -6,6 +6,8 @@
 
 #include "drivers/pc/vacpi.h"
 #include "kernel/bzimage.h"
+#include "kernel/clock.h"
+#include "kernel/cpuid_policy.h"
 #include "kernel/console.h"
 #include "kernel/e820.h"
 #include "kernel/errno.h"
@@ -50,6 +52,48 @@ static int copy_in(struct vm *vm, const struct linux_layout *l, const struct vm_
 	return 0;
 }
 
+static char cmdline_buf[CONFIG_CMDLINE_MAX + 64];
+
+/* Appends " word" to cmdline_buf unless the command line already says `key`. */
+static void add_option(const char *cmdline, const char *key, const char *word)
+{
+	size_t len = strlen(cmdline_buf);
+
+	if (strstr(cmdline, key))
+		return;
+	fmt_snprintf(cmdline_buf + len, sizeof(cmdline_buf) - len, "%s%s", len ? " " : "", word);
+}
+
+/*
+ * What the boot loader tells Linux about time, the way the kernel documents it:
+ *  - tsc=reliable: a guest's TSC is the host's plus a constant offset; Basalt never scales, stops or
+ *    rewinds it. Without this, Linux's clocksource watchdog compares the TSC with tick-counted
+ *    jiffies (or the PM timer) and, when a VM is preempted or emulated slowly and ticks arrive late,
+ *    misreads that as TSC skew and marks the TSC unstable.
+ *  - tsc_early_khz=: Linux 6.1 learns the TSC rate from CPUID only on Intel (leaves 0x15/0x16; the
+ *    timing leaf 0x40000010 only behind VMware's or ACRN's signature). On AMD it would time the TSC
+ *    against the PIT and the PM timer with a few port reads each, which fails when exits are slow.
+ * An option the configured command line sets already is left alone.
+ */
+static const char *effective_cmdline(const struct vm *vm, const char *cmdline)
+{
+	uint64_t khz = clock_tsc_hz() / 1000;
+	char rate[40];
+
+	if (!khz)
+		return cmdline;
+	fmt_snprintf(cmdline_buf, sizeof(cmdline_buf), "%s", cmdline);
+	add_option(cmdline, "tsc=", "tsc=reliable");
+	if (!cpuid_policy_offers_tsc_rate()) {
+		fmt_snprintf(rate, sizeof(rate), "tsc_early_khz=%llu", (unsigned long long)khz);
+		add_option(cmdline, "tsc_early_khz=", rate);
+	}
+	if (strcmp(cmdline_buf, cmdline))
+		kprintf("linux: vm '%s': TSC rate %llu kHz; command line: %s\n", vm->name,
+			(unsigned long long)khz, cmdline_buf);
+	return cmdline_buf;
+}
+
 int linux_vm_load(struct vm *vm, const struct vm_images *img, const char *cmdline)
 {
 	struct linux_layout *l = &layouts[vm->id];
@@ -57,6 +101,7 @@ int linux_vm_load(struct vm *vm, const struct vm_images *img, const char *cmdlin
 	char why[160];
 	int n;
 
+	cmdline = effective_cmdline(vm, cmdline);
 	if (bzimage_parse(img->kernel, img->kernel_size, &k, why, sizeof(why)))
 		return refuse(vm, "kernel", why);
 	/* The plan uses the RAM at 0 only; RAM above 4 GiB (if any) is in the e820 map for the kernel. */

@@ -4,6 +4,8 @@
 #include <stddef.h>
 
 #include "arch/x86/cpu.h"
+#include "drivers/pc/vlapic.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/cr_rules.h"
 #include "kernel/cr_access.h"
@@ -124,8 +126,16 @@ enum exit_action exit_handle_msr(struct vcpu *vcpu, const struct vm_exit *exit)
 	uint64_t *r = vcpu->gprs.r;
 	uint64_t value = (r[GPR_RDX] << 32) | (uint32_t)r[GPR_RAX];
 	const struct msr_rule *rule = find_rule(exit->u.msr.index);
+	bool ok;
 
-	if (!msr_emulate(vcpu, rule, exit->u.msr.write, &value)) {
+	/* IA32_APIC_BASE, the x2APIC range and IA32_TSC_DEADLINE belong to the vCPU's local APIC;
+	 * without one they stay #GP, as on a CPU whose CPUID shows no APIC. */
+	if (vcpu->lapic && vlapic_is_msr(exit->u.msr.index))
+		ok = exit->u.msr.write ? !vlapic_msr_write(vcpu->lapic, exit->u.msr.index, value, clock_ns())
+				       : !vlapic_msr_read(vcpu->lapic, exit->u.msr.index, &value, clock_ns());
+	else
+		ok = msr_emulate(vcpu, rule, exit->u.msr.write, &value);
+	if (!ok) {
 		report_refused(vcpu, exit->u.msr.index, exit->u.msr.write, value);
 		vcpu_inject_gp(vcpu);
 		return EXIT_RESUME;

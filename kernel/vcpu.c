@@ -9,6 +9,7 @@
 #include "arch/x86/percpu.h"
 #include "drivers/vpc.h"
 #include "drivers/lapic.h"
+#include "drivers/pc/vlapic.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
@@ -52,6 +53,8 @@ int vcpu_create(struct vm *vm, unsigned id)
 	fpu_init_image(v->fpu);
 	vm->vcpus[vm->nr_vcpus++] = v;
 	rc = vmm->vcpu_create(v);
+	if (!rc && vm->pc)
+		rc = vlapic_create(v);
 	if (rc)
 		return rc;
 	/* Every VM's TSC starts near 0 when it is created, as after a reset. */
@@ -69,6 +72,7 @@ void vcpu_destroy(struct vcpu *vcpu)
 		return;
 	if (vcpu->arch)
 		vmm->vcpu_destroy(vcpu);
+	vlapic_destroy(vcpu);
 	pages_free(vcpu, VCPU_PAGES);
 }
 

@@ -1,25 +1,78 @@
 /* SPDX-License-Identifier: MIT */
-/* Interrupt delivery: the PIC model decides the vector, the backend injects it or opens a window. */
+/* Interrupt delivery: each vCPU's local APIC (and the PIC through LINT0) decides, the backend injects. */
 #include "kernel/virq.h"
 
+#include "drivers/pc/apic_bus.h"
+#include "drivers/pc/pc_layout.h"
+#include "drivers/pc/vioapic.h"
+#include "drivers/pc/vlapic.h"
 #include "drivers/vpc.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 
-/* The legacy PIC is wired to the boot processor only, as on a PC without an APIC. */
+/* The PIC's INTR pin is wired to the boot processor's LINT0 (ExtINT), as on a PC; with the APIC
+ * hardware-disabled it reaches that CPU directly, as on a CPU without one. */
 static bool receives_pic(const struct vcpu *vcpu)
 {
-	return vcpu->vm->pc && vcpu->id == 0;
+	return vcpu->vm->pc && vcpu->id == 0 && (!vcpu->lapic || vlapic_accepts_extint(vcpu->lapic));
+}
+
+static bool pic_pending(const struct vcpu *vcpu)
+{
+	return receives_pic(vcpu) && vpc_pending_vector(vcpu->vm->pc) >= 0;
+}
+
+/* CR8 is the APIC's TPR[7:4]. AMD's V_TPR is read by the guest without an exit, so the VMCB copy
+ * follows every TPR change made through the APIC registers (CR8 writes exit on both vendors and
+ * update both, kernel/cr_access.c). */
+static void sync_cr8(struct vcpu *vcpu)
+{
+	uint64_t cr8 = vlapic_get_cr8(vcpu->lapic);
+
+	if (vmm_get_reg(vcpu, VM_REG_CR8) != cr8)
+		vmm_set_reg(vcpu, VM_REG_CR8, cr8);
+}
+
+/* An NMI goes in before any interrupt; the backend refuses when an event is already queued. */
+static bool deliver_nmi(struct vcpu *vcpu)
+{
+	struct vm_event ev = { .kind = VM_EVENT_NMI, .vector = 2 };
+
+	if (!vcpu->lapic || !vlapic_has_nmi(vcpu->lapic))
+		return false;
+	if (vmm_inject(vcpu, &ev) == 0)
+		vlapic_take_nmi(vcpu->lapic);
+	return true;
+}
+
+/* The vector to inject, acknowledged (IRR -> ISR, or the PIC's INTA); -1 when none. */
+static int take_vector(struct vcpu *vcpu)
+{
+	int v = vcpu->lapic ? vlapic_pending_vector(vcpu->lapic) : -1;
+
+	if (v >= 0) {
+		vlapic_ack(vcpu->lapic, (uint8_t)v);
+		return v;
+	}
+	return pic_pending(vcpu) ? vpc_ack(vcpu->vm->pc) : -1;
+}
+
+static bool has_vector(struct vcpu *vcpu)
+{
+	return (vcpu->lapic && vlapic_pending_vector(vcpu->lapic) >= 0) || pic_pending(vcpu);
 }
 
 void virq_deliver(struct vcpu *vcpu)
 {
-	struct vpc *pc = vcpu->vm->pc;
 	struct vm_event ev = { .kind = VM_EVENT_INTERRUPT };
 
-	if (!receives_pic(vcpu))
+	if (!vcpu->vm->pc)
 		return;
-	if (vpc_pending_vector(pc) < 0) {
+	if (vcpu->lapic)
+		sync_cr8(vcpu);
+	if (deliver_nmi(vcpu))
+		return;
+	if (!has_vector(vcpu)) {
 		vmm->request_irq_window(vcpu, false);
 		return;
 	}
@@ -27,14 +80,19 @@ void virq_deliver(struct vcpu *vcpu)
 		vmm->request_irq_window(vcpu, true);
 		return;
 	}
-	ev.vector = (uint8_t)vpc_ack(pc);
+	ev.vector = (uint8_t)take_vector(vcpu);
 	vmm_inject(vcpu, &ev);
 	vmm->request_irq_window(vcpu, false);
 }
 
 bool virq_pending(struct vcpu *vcpu)
 {
-	return receives_pic(vcpu) && vpc_pending_vector(vcpu->vm->pc) >= 0;
+	return vcpu->vm->pc && (has_vector(vcpu) || (vcpu->lapic && vlapic_has_nmi(vcpu->lapic)));
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
 }
 
 uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
@@ -44,16 +102,42 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 	if (!vm->pc)
 		return 0;
 	next = vpc_run_timers(vm->pc, now);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->lapic)
+			next = earliest(next, vlapic_timer_poll(vm->vcpus[i]->lapic, now));
 	return next == UINT64_MAX ? 0 : next;
 }
 
 bool virq_timer_changed(struct vcpu *vcpu)
 {
-	return vcpu->vm->pc && vpc_timer_changed(vcpu->vm->pc);
+	bool pic, lapic;
+
+	if (!vcpu->vm->pc)
+		return false;
+	pic = vpc_timer_changed(vcpu->vm->pc);
+	lapic = vcpu->lapic && vlapic_timer_changed(vcpu->lapic);
+	return pic || lapic;
 }
 
 void virq_set_isa_irq(struct vm *vm, unsigned irq, bool level)
 {
-	if (vm->pc)
-		vpc_set_irq(vm->pc, irq, level);
+	if (!vm->pc || irq >= PC_ISA_IRQS)
+		return;
+	vpc_set_irq(vm->pc, irq, level);
+	if (vm->ioapic)
+		vioapic_set_pin(vm->ioapic, irq == PC_IRQ_PIT ? PC_GSI_PIT : irq, level);
+}
+
+void virq_set_gsi(struct vm *vm, unsigned gsi, bool level)
+{
+	if (vm->ioapic && gsi < PC_GSI_COUNT)
+		vioapic_set_pin(vm->ioapic, gsi, level);
+}
+
+void virq_msi(struct vm *vm, uint64_t address, uint32_t data)
+{
+	struct apic_msg m;
+
+	if (apic_msi_decode(address, data, &m))
+		apic_bus_deliver(vm, NULL, &m);
 }

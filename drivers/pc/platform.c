@@ -4,6 +4,7 @@
 
 #include "drivers/pc/vacpi.h"
 #include "drivers/pc/vioapic.h"
+#include "drivers/pc/vlapic.h"
 #include "drivers/pc/vpci.h"
 #include "drivers/pc/vpci_testdev.h"
 #include "drivers/vpc.h"
@@ -13,6 +14,8 @@ int pc_platform_attach(struct vm *vm)
 {
 	int rc = vpc_attach(vm);
 
+	if (!rc)
+		rc = vlapic_attach(vm);
 	if (!rc)
 		rc = vioapic_attach(vm);
 	if (!rc)

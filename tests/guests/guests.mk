@@ -7,8 +7,8 @@ GUEST_NAMES += cr8 dr timer usermode console insn insn-cr
 GUEST_NAMES += mmio
 # The test-exit port (tests/integration/testexit.expect).
 GUEST_NAMES += testexit
-# Issue 9: the modern PC platform (platform = "pc").
-GUEST_NAMES += acpi pci
+# Issue 9: the modern PC platform (platform = "pc"): ACPI, PCI, the local APIC.
+GUEST_NAMES += acpi pci lapic
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
@@ -16,7 +16,7 @@ GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
                   storm:storm:-DSTORM_SEED=$(STORM_SEED) testexit-fail:testexit:-DTESTEXIT_FAIL \
                   mmio-bad:mmio:-DMMIO_BAD \
-                  pci-pio:pci:-DPCI_PIO_ONLY
+                  pci-pio:pci:-DPCI_PIO_ONLY lapic-xapic:lapic:-DLAPIC_XAPIC
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 include tests/guests/multiboot/multiboot.mk

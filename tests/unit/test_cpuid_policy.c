@@ -39,6 +39,8 @@ static const struct host_leaf host[] = {
 	{ 0x80000002, ANY_SUB, { 0x20444d41, 0x657a7952, 0x2039206e, 0x30353935 } },
 	{ 0x80000008, ANY_SUB, { 0x3030, 0x111ef657, 0x501f, 0x10000 } },
 	{ 0x8000000a, ANY_SUB, { 0x1, 0x8000, 0, 0x1ebfbcff } },
+	/* power management: invariant TSC (bit 8) among others */
+	{ 0x80000007, ANY_SUB, { 0x1, 0x2, 0x3, 0x00007fff } },
 };
 
 static unsigned host_calls;
@@ -186,7 +188,7 @@ static void test_basalt_signature_leaf(void **state)
 	char sig[13] = { 0 };
 
 	(void)state;
-	assert_int_equal(r.eax, 0x40000001);
+	assert_int_equal(r.eax, 0x40000010); /* up to the timing leaf */
 	memcpy(sig, &r.ebx, 4);
 	memcpy(sig + 4, &r.ecx, 4);
 	memcpy(sig + 8, &r.edx, 4);
@@ -207,8 +209,11 @@ static void test_other_hypervisor_leaves_are_zero(void **state)
 {
 	(void)state;
 	assert_result(guest(&vcpu3of4, 0x40000002, 0), 0, 0, 0, 0);
-	assert_result(guest(&vcpu3of4, 0x40000010, 0), 0, 0, 0, 0);
+	assert_result(guest(&vcpu3of4, 0x4000000f, 0), 0, 0, 0, 0);
+	assert_result(guest(&vcpu3of4, 0x40000011, 0), 0, 0, 0, 0);
 	assert_result(guest(&vcpu3of4, 0x400000ff, 0), 0, 0, 0, 0);
+	/* no TSC rate known and no APIC: the timing leaf is empty too */
+	assert_result(guest(&vcpu3of4, 0x40000010, 0), 0, 0, 0, 0);
 }
 
 /* ---- everything else ------------------------------------------------------------ */
@@ -274,6 +279,82 @@ static void test_tsc_leaf_only_when_known_and_intel(void **state)
 	assert_result(guest(&amd, 0x15, 0), 0, 0, 0, 0);     /* the AMD host's own (empty) answer */
 }
 
+/* ---- the local APIC and the timing leaves ---------------------------------------------- */
+
+static const struct cpuid_guest pc_amd = { .vcpu_id = 2, .nr_vcpus = 4, .hypercall_kind = 1,
+					   .tsc_hz = 2893012345ull, .has_lapic = true, .lapic_bus_hz = 25000000 };
+static const struct cpuid_guest pc_intel = { .vcpu_id = 0, .nr_vcpus = 1, .hypercall_kind = 2,
+					     .tsc_hz = 2500000000ull, .has_lapic = true, .lapic_bus_hz = 25000000 };
+
+static void test_leaf1_shows_lapic_only_with_one(void **state)
+{
+	struct cpuid_result with = guest(&pc_amd, 1, 0), without = guest(&vcpu3of4, 1, 0);
+
+	(void)state;
+	assert_true(with.edx & CPUID_1_EDX_APIC);
+	assert_true(with.ecx & CPUID_1_ECX_X2APIC);
+	assert_true(with.ecx & CPUID_1_ECX_TSC_DEADLINE);
+	assert_int_equal(with.ebx >> 24, 2); /* initial APIC ID = the vCPU's x2APIC ID */
+	/* the host's APIC bit (set in the fake leaf 1) is not the guest's without a virtual APIC */
+	assert_false(without.edx & CPUID_1_EDX_APIC);
+	assert_false(without.ecx & CPUID_1_ECX_X2APIC);
+	assert_false(without.ecx & CPUID_1_ECX_TSC_DEADLINE);
+	/* what else leaf 1 hides stays hidden */
+	assert_false(with.ecx & (CPUID_1_ECX_VMX | CPUID_1_ECX_XSAVE | CPUID_1_ECX_MONITOR));
+}
+
+static void test_invariant_tsc_only(void **state)
+{
+	(void)state;
+	assert_result(guest(&vcpu3of4, 0x80000007, 0), 0, 0, 0, CPUID_80000007_EDX_INVARIANT_TSC);
+}
+
+static void test_timing_leaf(void **state)
+{
+	(void)state;
+	assert_result(guest(&pc_amd, 0x40000010, 0), 2893012, 25000, 0, 0);
+	/* without an APIC the TSC rate is still there, the bus clock is not */
+	const struct cpuid_guest flat = { .nr_vcpus = 1, .hypercall_kind = 1, .tsc_hz = 1000000000ull };
+	assert_result(guest(&flat, 0x40000010, 0), 1000000, 0, 0, 0);
+}
+
+/* Linux: crystal_khz = ECX / 1000; tsc_khz = crystal_khz * EBX / EAX in 32-bit unsigned arithmetic;
+ * lapic_timer_period = crystal_khz * 1000 / HZ. */
+static void check_linux_reading(const struct cpuid_guest *g)
+{
+	struct cpuid_result r = guest(g, 0x15, 0);
+	uint32_t crystal_khz = r.ecx / 1000, tsc_khz, want = (uint32_t)(g->tsc_hz / 1000);
+
+	assert_int_equal(r.ecx, 25000000);
+	assert_true(r.eax && r.ebx);
+	assert_true((uint64_t)crystal_khz * r.ebx <= 0xffffffffull); /* no 32-bit overflow */
+	tsc_khz = crystal_khz * r.ebx / r.eax;
+	/* within 10 ppm of the real rate */
+	assert_true((uint64_t)(tsc_khz > want ? tsc_khz - want : want - tsc_khz) * 100000 <= want);
+}
+
+static void test_intel_lapic_crystal_is_the_bus_clock(void **state)
+{
+	struct cpuid_guest odd = pc_intel;
+
+	(void)state;
+	cpuid_policy_set_host(fake_intel_cpuid);
+	assert_int_equal(guest(&pc_intel, 0, 0).eax, 0x16);
+	check_linux_reading(&pc_intel);
+	assert_result(guest(&pc_intel, 0x15, 0), 1717, 171700, 25000000, 0); /* exact for 2.5 GHz */
+	assert_result(guest(&pc_intel, 0x16, 0), 2500, 2500, 25, 0);       /* base, max, bus MHz */
+	assert_result(guest(&pc_intel, 0x14, 0), 0, 0, 0, 0);
+	odd.tsc_hz = 2893012345ull;
+	check_linux_reading(&odd);
+	odd.tsc_hz = 4100000000ull;
+	check_linux_reading(&odd);
+	odd.tsc_hz = 1000000000ull; /* Bochs/icount-like 1 GHz */
+	check_linux_reading(&odd);
+	/* AMD hosts: Linux reads 0x15/0x16 only on Intel, so they stay the host's */
+	cpuid_policy_set_host(fake_cpuid);
+	assert_result(guest(&pc_amd, 0x15, 0), 0, 0, 0, 0);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -288,6 +369,10 @@ int main(void)
 		T(test_topology_xsave_and_svm_leaves_are_zero),
 		T(test_ext_leaf1_hides_svm_and_skinit),
 		T(test_basalt_signature_leaf),
+		T(test_leaf1_shows_lapic_only_with_one),
+		T(test_timing_leaf),
+		T(test_invariant_tsc_only),
+		T(test_intel_lapic_crystal_is_the_bus_clock),
 		T(test_basalt_info_leaf),
 		T(test_other_hypervisor_leaves_are_zero),
 		T(test_unlisted_leaves_pass_through),

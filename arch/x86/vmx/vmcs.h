@@ -167,6 +167,7 @@
 /* Guest interruptibility state */
 #define INTERRUPTIBILITY_STI (1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
+#define INTERRUPTIBILITY_NMI (1u << 3)
 
 /* Access rights: the unusable bit (the rest is the neutral SEG_* layout, spread out) */
 #define VMX_AR_UNUSABLE (1u << 16)

@@ -226,6 +226,11 @@ int vmx_inject_event(struct vcpu *vcpu, const struct vm_event *ev)
 	vmx_load(vcpu->arch);
 	if ((uint32_t)vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)
 		return -EBUSY;
+	/* An NMI while the guest's NMI handler runs (or in an STI/MOV SS shadow) would fail VM entry
+	 * (SDM 26.3.1.5): it stays pending, as the CPU holds it until IRET, and goes in at a later entry. */
+	if (ev->kind == VM_EVENT_NMI &&
+	    (vmread(VMCS_GUEST_INTERRUPTIBILITY) & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI)))
+		return -EBUSY;
 	if (ev->kind == VM_EVENT_EXCEPTION)
 		info |= INTR_TYPE_HW_EXCEPTION;
 	else if (ev->kind == VM_EVENT_NMI)
