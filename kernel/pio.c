@@ -19,7 +19,7 @@ int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler
 		if (base < r->base + r->count && r->base < base + count)
 			return -EEXIST;
 	}
-	vm->pio[vm->nr_pio++] = (struct pio_range){ base, count, handler, dev };
+	vm->pio[vm->nr_pio++] = (struct pio_range){ base, count, handler, dev, 0 };
 	return 0;
 }
 
@@ -76,8 +76,10 @@ static void track_unclaimed(struct vm_stats *st, uint16_t port)
 void pio_access(struct vcpu *vcpu, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
 	struct vm *vm = vcpu->vm;
-	const struct pio_range *r = vm_find_pio(vm, port);
+	struct pio_range *r = (struct pio_range *)vm_find_pio(vm, port); /* vm is ours: only the count changes */
 
+	if (r)
+		r->accesses++;
 	if (in)
 		*value = size_mask(size);
 	else

@@ -59,6 +59,7 @@ struct pio_range {
 	uint16_t count;
 	pio_fn handler;
 	void *dev;
+	uint64_t accesses; /* statistics: accesses that reached this device */
 };
 
 enum vm_state { VM_STATE_RUNNING, VM_STATE_POWERED_OFF, VM_STATE_HALTED, VM_STATE_CRASHED };

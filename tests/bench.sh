@@ -78,7 +78,7 @@ bench_pc() {
 	[ -e "$LOG_DIR/bench-pc.raw.log" ] || : >"$LOG_DIR/bench-pc.raw.log"
 	h_clean_log "$LOG_DIR/bench-pc.raw.log" "$log"
 	[ "$st" = 0 ] || echo "bench: the pc-platform bench VM ended with $(h_status_name "$st")" >&2
-	sed -n 's/^\(\[[^]]*\] \)\{0,1\}BENCH \(\(x2apic\|lapic\)_[A-Za-z0-9_]*\) \([0-9][0-9.]*\) \([^ ]\{1,\}\)[[:space:]]*$/\2 \4 \5/p' "$log"
+	sed -n 's/^\(\[[^]]*\] \)\{0,1\}BENCH \(\(x2apic\|lapic\|mmio\)_[A-Za-z0-9_]*\) \([0-9][0-9.]*\) \([^ ]\{1,\}\)[[:space:]]*$/\2 \4 \5/p' "$log"
 }
 
 # collect LOG: prints "<name> <value> <unit>" for every BENCH line (the last one wins for a name
