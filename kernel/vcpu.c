@@ -198,6 +198,28 @@ static void switch_fpu(struct vcpu **owner, struct vcpu *next)
 	*owner = next;
 }
 
+/*
+ * Before an entry: a guest that reprogrammed a timer (or took or acknowledged an interrupt) wants
+ * its next interrupt then, not at the next tick, so the host timer is re-armed; re-arming advances
+ * the VM's timers, which may raise an interrupt that is already due (a TSC deadline that passed
+ * while its WRMSR exited), so delivery is decided after it, and once more if delivering (an
+ * acknowledge) moved the timers again.
+ */
+static void deliver_interrupts(unsigned cpu, struct vcpu *v, uint64_t last)
+{
+	uint64_t now;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (virq_timer_changed(v)) {
+			now = clock_ns();
+			arm_timer(cpu, v, now, now - last);
+		} else if (pass) {
+			return;
+		}
+		virq_deliver(v);
+	}
+}
+
 /* Runs v until its slice ends or an exit takes it off the CPU; returns why it stopped. */
 static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 {
@@ -211,15 +233,8 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	load_guest_cpu_state(pc, v);
 	arm_timer(cpu, v, last, 0);
 	for (;;) {
-		if (v->vm->pc) {
-			virq_deliver(v);
-			/* A guest that reprogrammed its timer (or took or acknowledged an interrupt) wants
-			 * its next interrupt then, not at the next tick. */
-			if (virq_timer_changed(v)) {
-				now = clock_ns();
-				arm_timer(cpu, v, now, now - last);
-			}
-		}
+		if (v->vm->pc)
+			deliver_interrupts(cpu, v, last);
 		vmm_run(v, &exit);
 		action = exit_dispatch(v, &exit);
 		if (action != EXIT_RESUME || !vm_is_running(v->vm))
