@@ -18,6 +18,30 @@ void report_memory(const struct boot_info *info)
 		(unsigned long long)palloc_used_bytes(PALLOC_GUEST), vm_count);
 }
 
+/* The busiest claimed port ranges: where a VM's I/O exits went. */
+static void report_busiest_ports(const struct vm *vm)
+{
+	bool shown[VM_MAX_PIO] = { false };
+	char line[256];
+	int n = fmt_snprintf(line, sizeof(line), "basalt: vm '%s' busiest devices (port/count=accesses):", vm->name);
+
+	for (unsigned k = 0; k < 4; k++) {
+		int best = -1;
+
+		for (unsigned i = 0; i < vm->nr_pio; i++)
+			if (!shown[i] && vm->pio[i].accesses &&
+			    (best < 0 || vm->pio[i].accesses > vm->pio[best].accesses))
+				best = (int)i;
+		if (best < 0)
+			break;
+		shown[best] = true;
+		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " 0x%x/%u=%llu", vm->pio[best].base,
+				  vm->pio[best].count, (unsigned long long)vm->pio[best].accesses);
+	}
+	if (vm->nr_pio)
+		kprintf("%s\n", line);
+}
+
 static void report_exits(const struct vm *vm)
 {
 	char line[256];
@@ -42,30 +66,6 @@ static void report_exits(const struct vm *vm)
 		kprintf("basalt: vm '%s' unclaimed mmio: %llu reads, %llu writes\n", vm->name,
 			(unsigned long long)vm->stats.unclaimed_mmio_reads,
 			(unsigned long long)vm->stats.unclaimed_mmio_writes);
-}
-
-/* The busiest claimed port ranges: where a VM's I/O exits went. */
-static void report_busiest_ports(const struct vm *vm)
-{
-	bool shown[VM_MAX_PIO] = { false };
-	char line[256];
-	int n = fmt_snprintf(line, sizeof(line), "basalt: vm '%s' busiest devices (port/count=accesses):", vm->name);
-
-	for (unsigned k = 0; k < 4; k++) {
-		int best = -1;
-
-		for (unsigned i = 0; i < vm->nr_pio; i++)
-			if (!shown[i] && vm->pio[i].accesses &&
-			    (best < 0 || vm->pio[i].accesses > vm->pio[best].accesses))
-				best = (int)i;
-		if (best < 0)
-			break;
-		shown[best] = true;
-		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " 0x%x/%u=%llu", vm->pio[best].base,
-				  vm->pio[best].count, (unsigned long long)vm->pio[best].accesses);
-	}
-	if (vm->nr_pio)
-		kprintf("%s\n", line);
 }
 
 static const char *state_word(const struct vm *vm)

@@ -53,7 +53,7 @@ int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler
 	for (unsigned i = 0; i < vm->nr_pio; i++)
 		if (d_overlaps(base, count, vm->pio[i].base, vm->pio[i].count))
 			return -EEXIST;
-	vm->pio[vm->nr_pio++] = (struct pio_range){ base, count, handler, dev };
+	vm->pio[vm->nr_pio++] = (struct pio_range){ base, count, handler, dev, 0 };
 	return 0;
 }
 
