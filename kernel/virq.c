@@ -6,6 +6,7 @@
 #include "drivers/pc/pc_layout.h"
 #include "drivers/pc/vioapic.h"
 #include "drivers/pc/vlapic.h"
+#include "drivers/pc/vacpi.h"
 #include "drivers/pc/vpc.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
@@ -105,6 +106,11 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->lapic)
 			next = earliest(next, vlapic_timer_poll(vm->vcpus[i]->lapic, now));
+	if (vm->acpi) {
+		uint64_t pm = vacpi_poll_timers(vm, now); /* 0: no PM-timer SCI armed */
+
+		next = earliest(next, pm ? pm : UINT64_MAX);
+	}
 	return next == UINT64_MAX ? 0 : next;
 }
 
