@@ -51,7 +51,7 @@ EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
 .PHONY: all hypervisor guests configs run test unit acpi-check integration bench fuzz clean deps-build embedded \
-        linux-guest test-linux
+        linux-guest test-linux profile
 all: hypervisor guests configs
 
 deps-build:
@@ -163,6 +163,18 @@ bench:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	tests/bench.sh
+
+# make profile: where the instructions of the bench's Linux boot go (build/profile.txt), under Basalt
+# and bare, counted by a QEMU TCG plugin (tools/profile/insncount.c) under -icount.
+PROFILE_PLUGIN := $(BUILD)/profile/insncount.so
+$(PROFILE_PLUGIN): tools/profile/insncount.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -o $@ $<
+
+profile: $(PROFILE_PLUGIN)
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	tools/profile/profile.sh
 
 include $(wildcard tests/fuzz/*.mk)
 include tests/bochs/bochs.mk
