@@ -79,7 +79,7 @@ $(BUILD)/hv/basalt_section.o: tools/empty-section.S
 	$(CC) -c $< -o $@
 
 $(BUILD)/basalt.so: $(HV_OBJS) $(BUILD)/hv/basalt_section.o linker.ld
-	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld $(EFI_LIBS) $(HV_OBJS) \
+	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld --wrap=memset --wrap=memcpy $(EFI_LIBS) $(HV_OBJS) \
 	      $(BUILD)/hv/basalt_section.o $(LIBFDT_A) -L/usr/lib -lefi -lgnuefi -o $@
 	@tools/check-undefined.sh $@
 	@echo "HV_LINK_OBJS=$(HV_OBJS)" > $(BUILD)/hv/link-objects
