@@ -40,7 +40,7 @@
  *                  CONFIG_MODULE_STRING_MAX; file (up to the first blank) is a boot-medium path; the
  *                  guest gets the whole entry as the module's string. load-address, entry, initrd
  *                  and initrd-data are refused; platform is "pc" (forced, "none" refused)
- *   test-exit      1 cell, port 1..0xfffc: an isa-debug-exit style port (drivers/vtestexit.c)
+ *   test-exit      1 cell, port 1..0xfffc: an isa-debug-exit style port (drivers/pc/vtestexit.c)
  *   no other properties, no property twice, no child nodes
  * Per VM the checks run property by property in blob order, then: memory given, the image choice,
  * the kind's rules (flat: initrd/cmdline absent, then placement; Linux: load-address/entry absent,

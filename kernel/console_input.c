@@ -2,8 +2,8 @@
 /* Host console input: polled from COM1 on timer ticks and in idle, delivered to one VM's UART. */
 #include "kernel/console_input.h"
 
-#include "drivers/uart16550.h"
-#include "drivers/vpc.h"
+#include "drivers/host/uart16550.h"
+#include "drivers/pc/vpc.h"
 #include "kernel/console.h"
 #include "kernel/vm.h"
 

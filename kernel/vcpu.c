@@ -7,8 +7,8 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
-#include "drivers/vpc.h"
-#include "drivers/lapic.h"
+#include "drivers/pc/vpc.h"
+#include "drivers/host/lapic.h"
 #include "drivers/pc/vlapic.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"

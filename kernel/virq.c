@@ -6,7 +6,7 @@
 #include "drivers/pc/pc_layout.h"
 #include "drivers/pc/vioapic.h"
 #include "drivers/pc/vlapic.h"
-#include "drivers/vpc.h"
+#include "drivers/pc/vpc.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "drivers/vdevices.h"
+#include "drivers/pc/vdevices.h"
 #include "kernel/console.h"
 #include "kernel/console_input.h"
 #include "kernel/errno.h"

@@ -46,7 +46,7 @@ fields=(
 	"apic|Local Apic Address : FEE00000" "apic|PC-AT Compatibility : 1" "apic|Local Apic ID : 07"
 	"apic|Address : FEC00000" "apic|Interrupt : 00000002" "apic|Interrupt : 00000009"
 	"apic|Trigger Mode : 3" "apic|Interrupt Input LINT : 01"
-	"mcfg|Base Address : 00000000E0000000" "mcfg|End Bus Number : FF" "facs|Version : 02"
+	"mcfg|Base Address : 00000000E0000000" "mcfg|End Bus Number : 00" "facs|Version : 02"
 )
 for f in "${fields[@]}"; do
 	t=${f%%|*} want=${f#*|}

@@ -2,7 +2,7 @@
 /* Stopping the machine: the test-exit ports of QEMU and Bochs, or a halt loop on real hardware. */
 #include "arch/x86/cpu.h"
 
-#include "drivers/uart16550.h"
+#include "drivers/host/uart16550.h"
 #include "kernel/machine.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4

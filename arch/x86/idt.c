@@ -6,7 +6,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
-#include "drivers/lapic.h"
+#include "drivers/host/lapic.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 

@@ -4,7 +4,7 @@
 
 #include "arch/x86/cpu.h"
 #include "boot/efi/efi_boot.h"
-#include "drivers/vdevices.h"
+#include "drivers/pc/vdevices.h"
 #include "kernel/errno.h"
 
 #define STACK_PAGES 16 /* 64 KiB for the boot CPU */

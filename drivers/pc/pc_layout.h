@@ -8,7 +8,7 @@
  *   [0, PC_LOW_RAM_END)          RAM (at most 3 GiB below 4 GiB); 0x9fc00-0xfffff reserved in e820
  *   0xe0000 - 0xfffff            ACPI tables (RSDP first, where the BIOS-area scan finds it)
  *   [PC_PCI_MMIO32_BASE, +SIZE)  32-bit PCI window: BARs are placed here
- *   [PC_ECAM_BASE, +SIZE)        PCI Express ECAM for buses 0-255 (ACPI MCFG)
+ *   [PC_ECAM_BASE, +SIZE)        PCI Express ECAM for the VM's buses (ACPI MCFG): bus 0 only
  *   PC_TESTDEV_MMIO_BASE         the MMIO test device, for VMs that ask for it
  *   PC_IOAPIC_BASE               IOAPIC registers (4 KiB)
  *   PC_LAPIC_BASE                local APIC page (every vCPU's own, as on hardware)
@@ -22,7 +22,12 @@
 #define PC_PCI_MMIO32_BASE 0xc0000000ull
 #define PC_PCI_MMIO32_SIZE 0x20000000ull
 #define PC_ECAM_BASE 0xe0000000ull
-#define PC_ECAM_SIZE 0x10000000ull
+/* One PCI bus: every device of a VM sits on bus 0 (32 slots of 8 functions), and the ACPI tables
+ * (MCFG, the root bridge's bus range) say so. Linux probes every bus up to the MCFG's last one for
+ * peer root buses with type-1 accesses (two port exits per slot): with 256 buses that cost about
+ * 8,000 exits per boot for nothing. A later bridge (PCIe root ports) raises this. */
+#define PC_PCI_BUSES 1u
+#define PC_ECAM_SIZE ((unsigned long long)PC_PCI_BUSES << 20)
 #define PC_IOAPIC_BASE 0xfec00000ull
 #define PC_LAPIC_BASE 0xfee00000ull
 #define PC_PCI_MMIO64_SIZE 0x400000000ull /* 16 GiB */

@@ -7,7 +7,7 @@
 #include "drivers/pc/vlapic.h"
 #include "drivers/pc/vpci.h"
 #include "drivers/pc/vpci_testdev.h"
-#include "drivers/vpc.h"
+#include "drivers/pc/vpc.h"
 #include "kernel/vm.h"
 
 int pc_platform_attach(struct vm *vm)

@@ -14,7 +14,7 @@ struct vm;
  * hardware instead: a PM1a event block (status, enable), a PM1a control block (SCI_EN always on:
  * there is no SMI_CMD, ACPI mode is the only mode; SLP_TYP/SLP_EN for S5), a 32-bit PM timer and
  * the SCI on IRQ 9 (level, active high, also through the IOAPIC), a fixed-feature power button,
- * and the reset register (port 0xcf9, value 6, drivers/vpc.c). No GPE block. That needs a FACS,
+ * and the reset register (port 0xcf9, value 6, drivers/pc/vpc.c). No GPE block. That needs a FACS,
  * which is there (no global lock user, no waking vector: there is no S1-S4).
  *
  * Guest-physical layout, from PC_ACPI_BASE (0xe0000), each table 16-byte aligned (see

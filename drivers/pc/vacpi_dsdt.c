@@ -34,7 +34,7 @@ static void pci0_crs(struct aml *a, const struct vacpi_params *p)
 	uint64_t mmio64 = pc_mmio64_base(p->ram_end);
 	aml_mark m = crs_begin(a);
 
-	aml_res_word_bus(a, 0, 255);
+	aml_res_word_bus(a, 0, PC_PCI_BUSES - 1);
 	aml_res_io(a, PC_PCI_CONFIG_ADDR, PC_PCI_CONFIG_ADDR, 1, 8); /* 0xcf8-0xcff: the bridge itself */
 	aml_res_word_io(a, 0x0000, PC_PCI_CONFIG_ADDR - 1);
 	aml_res_word_io(a, PC_PCI_CONFIG_ADDR + 8, 0xffff);

@@ -2,6 +2,7 @@
 /* ACPI as a guest sees it: RSDP by the BIOS-area scan, every table checksummed, MADT/FADT/DSDT (and
  * MCFG if listed) read with the specification's offsets (not Basalt's structs), the PM timer
  * against the clock, then S5 through PM1a_CNT with the SLP_TYP the DSDT's \_S5 gives. The harness expects "powered off". */
+#include "drivers/pc/pc_layout.h"
 #include "lib/guest.h"
 
 const char guest_name[] = "acpi";
@@ -131,7 +132,7 @@ static void check_mcfg(struct table m)
 		printf("acpi: no MCFG (this VM has no ECAM)\n");
 		return;
 	}
-	if (m.len < 60 || rd64(m.p + 44) != 0xe0000000ull || rd16(m.p + 52) != 0 || m.p[54] != 0 || m.p[55] != 255)
+	if (m.len < 60 || rd64(m.p + 44) != 0xe0000000ull || rd16(m.p + 52) != 0 || m.p[54] != 0 || m.p[55] != PC_PCI_BUSES - 1)
 		fail(guest_name, "MCFG: base 0x%lx, segment %u, buses %u-%u", rd64(m.p + 44), rd16(m.p + 52), m.p[54],
 		     m.p[55]);
 	printf("PASS acpi-mcfg\n");

@@ -222,7 +222,7 @@ static void check_mcfg(uint64_t gpa)
 	assert_int_equal(m->alloc[0].base, PC_ECAM_BASE);
 	assert_int_equal(m->alloc[0].segment, 0);
 	assert_int_equal(m->alloc[0].bus_start, 0);
-	assert_int_equal(m->alloc[0].bus_end, 255);
+	assert_int_equal(m->alloc[0].bus_end, PC_PCI_BUSES - 1);
 }
 
 /* Finds n bytes in the DSDT; returns the offset or -1. */
@@ -238,9 +238,9 @@ static long dsdt_find(const void *needle, size_t n)
 
 static void check_dsdt(unsigned vcpus, uint64_t ram_end, bool ecam)
 {
-	/* The ECAM reservation in MRES: DWordMemory consumer 0xe0000000-0xefffffff. */
+	/* The ECAM reservation in MRES: DWordMemory consumer over the ECAM window (bus 0: 0xe0000000-0xe00fffff). */
 	static const uint8_t ecam_res[] = { 0x87, 0x17, 0x00, 0x00, 0x0d, 0x01, 0, 0, 0, 0, 0, 0, 0, 0xe0, 0xff, 0xff,
-					    0xff, 0xef };
+					    0x0f, 0xe0 };
 	static const uint8_t pnp0a08[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x08 };
 	static const uint8_t pnp0a03[] = { 0x08, '_', 'C', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
 	static const uint8_t s5[] = { 0x08, 0x5c, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };

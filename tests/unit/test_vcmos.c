@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for drivers/vcmos.c: CMOS RAM, status registers and the BCD clock, driven through port I/O. */
+/* Unit tests for drivers/pc/vcmos.c: CMOS RAM, status registers and the BCD clock, driven through port I/O. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "drivers/vdevices.h"
+#include "drivers/pc/vdevices.h"
 #include "kernel/clock.h"
 #include "kernel/errno.h"
 #include "kernel/vm.h"

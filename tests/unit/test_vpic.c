@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for drivers/vpic.c: the 8259A pair driven the way Linux's i8259.c drives it. */
+/* Unit tests for drivers/pc/vpic.c: the 8259A pair driven the way Linux's i8259.c drives it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "drivers/vpic.h"
+#include "drivers/pc/vpic.h"
 #include "kernel/errno.h"
 
 #define BASE1 0x30 /* ISA_IRQ_VECTOR(0) on x86_64 */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for drivers/vpit.c: Linux's TSC calibration and tick programming on simulated time. */
+/* Unit tests for drivers/pc/vpit.c: Linux's TSC calibration and tick programming on simulated time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "drivers/vpit.h"
+#include "drivers/pc/vpit.h"
 #include "kernel/errno.h"
 
 #define MS 1000000ull

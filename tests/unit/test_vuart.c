@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for drivers/vuart.c: Linux's 8250 probe and start-up, interrupt-driven TX, RX FIFO. */
+/* Unit tests for drivers/pc/vuart.c: Linux's 8250 probe and start-up, interrupt-driven TX, RX FIFO. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "drivers/vuart.h"
+#include "drivers/pc/vuart.h"
 #include "kernel/errno.h"
 
 enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };

@@ -1,2 +1,2 @@
 UNIT_TESTS += vcmos
-UNIT_SRCS_vcmos := drivers/vcmos.c
+UNIT_SRCS_vcmos := drivers/pc/vcmos.c

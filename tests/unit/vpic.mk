@@ -1,2 +1,2 @@
 UNIT_TESTS += vpic
-UNIT_SRCS_vpic := drivers/vpic.c
+UNIT_SRCS_vpic := drivers/pc/vpic.c

@@ -1,2 +1,2 @@
 UNIT_TESTS += vpit
-UNIT_SRCS_vpit := drivers/vpit.c
+UNIT_SRCS_vpit := drivers/pc/vpit.c

@@ -1,2 +1,2 @@
 UNIT_TESTS += vuart
-UNIT_SRCS_vuart := drivers/vuart.c
+UNIT_SRCS_vuart := drivers/pc/vuart.c

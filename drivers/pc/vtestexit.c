@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The test-exit port (`test-exit = <port>`): QEMU isa-debug-exit style, a write ends the VM with that status. */
-#include "drivers/vdevices.h"
+#include "drivers/pc/vdevices.h"
 
 #include "kernel/console.h"
 #include "kernel/errno.h"

@@ -8,8 +8,8 @@
  * as 8086 whatever it says), buffered mode, special fully nested mode (ICW4 SFNM is ignored: slave
  * requests wait while the master has IR2 in service), and ICW1 LTIM (the PIIX ignores it too: the ELCR
  * decides edge/level per line). ICW3 is stored but the wiring is fixed: slave INT -> master IR2. */
-#include "drivers/vio_bytes.h"
-#include "drivers/vpic.h"
+#include "drivers/pc/vio_bytes.h"
+#include "drivers/pc/vpic.h"
 #include "kernel/errno.h"
 
 #define ICW1_IC4 0x01

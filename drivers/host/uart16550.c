@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Polled 16550 driver for the host console: 115200 8N1 on COM1. */
-#include "drivers/uart16550.h"
+#include "drivers/host/uart16550.h"
 
 #include "arch/x86/cpu.h"
 

@@ -14,7 +14,7 @@ struct wallclock {
 };
 
 int vdebugcon_attach(struct vm *vm);
-/* The test-exit port at port..port+3 (drivers/vtestexit.c). 0, or -EEXIST (printed) / -ENOSPC. */
+/* The test-exit port at port..port+3 (drivers/pc/vtestexit.c). 0, or -EEXIST (printed) / -ENOSPC. */
 int vtestexit_attach(struct vm *vm, uint16_t port);
 int vcmos_attach(struct vm *vm);
 void vcmos_set_boot_time(const struct wallclock *wc);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The console port (BASALT_CONSOLE_PORT): bytes written become the VM's console lines. */
-#include "drivers/vdevices.h"
+#include "drivers/pc/vdevices.h"
 #include "kernel/basalt_abi.h"
 #include "kernel/vm.h"
 

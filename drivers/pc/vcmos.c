@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Guest CMOS/RTC at ports 0x70/0x71: 128 bytes of CMOS RAM per VM and a clock counting from boot time. */
-#include "drivers/vdevices.h"
+#include "drivers/pc/vdevices.h"
 #include "kernel/clock.h"
 #include "kernel/errno.h"
 #include "kernel/vm.h"

@@ -59,7 +59,7 @@ int vpic_pending_vector(const struct vpic *p);
 /* Would a rising edge on input irq now reach the CPU? False when the request is already latched
  * (edges coalesce), the input is masked, or an in-service level of equal or higher priority blocks
  * it. A timer may skip waking the host for such an edge: the edge is only accounted for later,
- * when the guest touches the PIC or takes an interrupt (see drivers/vpc.c). Pure. */
+ * when the guest touches the PIC or takes an interrupt (see drivers/pc/vpc.c). Pure. */
 bool vpic_edge_would_deliver(const struct vpic *p, unsigned irq);
 
 /* The CPU's INTA cycle: moves the winning request from IRR to ISR (not in AEOI mode) on the master and,

@@ -11,8 +11,8 @@
  * framing, break) never happen on a virtual line. The DMA mode bit is stored and has no effect. */
 #include <string.h>
 
-#include "drivers/vio_bytes.h"
-#include "drivers/vuart.h"
+#include "drivers/pc/vio_bytes.h"
+#include "drivers/pc/vuart.h"
 #include "kernel/errno.h"
 
 enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_SCR };

@@ -13,8 +13,8 @@
  *  - counts of 1 in modes 2 and 3 (illegal per datasheet) behave as 2;
  *  - in modes 1 and 5 a count written during a one-shot is used from the next trigger only, as specified,
  *    but is also what the current one-shot reads back. */
-#include "drivers/vio_bytes.h"
-#include "drivers/vpit.h"
+#include "drivers/pc/vio_bytes.h"
+#include "drivers/pc/vpit.h"
 #include "kernel/errno.h"
 
 #define NS_PER_S 1000000000ull

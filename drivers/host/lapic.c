@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Host xAPIC driver: enable, EOI, and a TSC-calibrated one-shot timer. */
-#include "drivers/lapic.h"
+#include "drivers/host/lapic.h"
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/idt.h"

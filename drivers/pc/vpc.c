@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Glue for the legacy PC devices: port ranges, the UART's IRQ 4 line, PIT edges on IRQ 0. */
-#include "drivers/vpc.h"
+#include "drivers/pc/vpc.h"
 
-#include "drivers/vpic.h"
-#include "drivers/vpit.h"
-#include "drivers/vuart.h"
+#include "drivers/pc/vpic.h"
+#include "drivers/pc/vpit.h"
+#include "drivers/pc/vuart.h"
 #include "kernel/clock.h"
 #include "kernel/errno.h"
 #include "kernel/virq.h"
