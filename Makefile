@@ -54,7 +54,7 @@ EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
 .PHONY: all hypervisor guests configs run test unit acpi-check integration bench fuzz clean deps-build embedded \
-        linux-guest test-linux
+        linux-guest test-linux profile
 all: hypervisor guests configs
 
 deps-build:
@@ -82,7 +82,7 @@ $(BUILD)/hv/basalt_section.o: tools/empty-section.S
 	$(CC) -c $< -o $@
 
 $(BUILD)/basalt.so: $(HV_OBJS) $(BUILD)/hv/basalt_section.o linker.ld
-	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld $(EFI_LIBS) $(HV_OBJS) \
+	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld --wrap=memset --wrap=memcpy $(EFI_LIBS) $(HV_OBJS) \
 	      $(BUILD)/hv/basalt_section.o $(LIBFDT_A) -L/usr/lib -lefi -lgnuefi -o $@
 	@tools/check-undefined.sh $@
 	@echo "HV_LINK_OBJS=$(HV_OBJS)" > $(BUILD)/hv/link-objects
@@ -166,6 +166,18 @@ bench:
 	@tools/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	tests/bench.sh
+
+# make profile: where the instructions of the bench's Linux boot go (build/profile.txt), under Basalt
+# and bare, counted by a QEMU TCG plugin (tools/profile/insncount.c) under -icount.
+PROFILE_PLUGIN := $(BUILD)/profile/insncount.so
+$(PROFILE_PLUGIN): tools/profile/insncount.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -o $@ $<
+
+profile: $(PROFILE_PLUGIN)
+	@tools/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	tools/profile/profile.sh
 
 include $(wildcard tests/fuzz/*.mk)
 include tests/bochs/bochs.mk

@@ -9,6 +9,8 @@
 
 int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler, void *dev)
 {
+	unsigned at;
+
 	if (!count || (uint32_t)base + count > 0x10000u)
 		return -EINVAL;
 	if (vm->nr_pio == VM_MAX_PIO)
@@ -19,7 +21,11 @@ int vm_register_pio(struct vm *vm, uint16_t base, uint16_t count, pio_fn handler
 		if (base < r->base + r->count && r->base < base + count)
 			return -EEXIST;
 	}
-	vm->pio[vm->nr_pio++] = (struct pio_range){ base, count, handler, dev, 0 };
+	/* Kept sorted by base, so vm_find_pio (every IO exit) can bisect instead of scanning. */
+	for (at = vm->nr_pio; at > 0 && vm->pio[at - 1].base > base; at--)
+		vm->pio[at] = vm->pio[at - 1];
+	vm->pio[at] = (struct pio_range){ base, count, handler, dev, 0 };
+	vm->nr_pio++;
 	return 0;
 }
 
@@ -28,17 +34,28 @@ int vm_unregister_pio(struct vm *vm, uint16_t base, void *dev)
 	for (unsigned i = 0; i < vm->nr_pio; i++) {
 		if (vm->pio[i].base != base || vm->pio[i].dev != dev)
 			continue;
-		vm->pio[i] = vm->pio[--vm->nr_pio];
+		for (vm->nr_pio--; i < vm->nr_pio; i++) /* keeps the order vm_find_pio relies on */
+			vm->pio[i] = vm->pio[i + 1];
 		return 0;
 	}
 	return -ENOENT;
 }
 
+/* The ranges are sorted and disjoint: only the last one starting at or below port can hold it. */
 const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port)
 {
-	for (unsigned i = 0; i < vm->nr_pio; i++)
-		if (port >= vm->pio[i].base && port - vm->pio[i].base < vm->pio[i].count)
-			return &vm->pio[i];
+	unsigned lo = 0, hi = vm->nr_pio; /* the answer is below hi; every range below lo starts <= port */
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (vm->pio[mid].base <= port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && port - vm->pio[lo - 1].base < vm->pio[lo - 1].count)
+		return &vm->pio[lo - 1];
 	return NULL;
 }
 

@@ -55,6 +55,8 @@ static unsigned rank(const struct vpic_chip *c, unsigned irq)
 /* The highest-priority input whose bit is set in bits, or -1. */
 static int highest(const struct vpic_chip *c, uint8_t bits)
 {
+	if (!bits) /* the usual case, asked on every run-loop pass: no scan of eight levels */
+		return -1;
 	for (unsigned r = 0; r < 8; r++) {
 		unsigned irq = (c->lowest + 1u + r) & 7u;
 
@@ -69,11 +71,11 @@ static int highest(const struct vpic_chip *c, uint8_t bits)
 static int chip_request(const struct vpic_chip *c, uint8_t irr)
 {
 	int irq = highest(c, irr & ~c->imr);
-	uint8_t blocking = c->special_mask ? c->isr & ~c->imr : c->isr;
-	int cur = highest(c, blocking);
+	int cur;
 
 	if (irq < 0)
 		return -1;
+	cur = highest(c, c->special_mask ? c->isr & ~c->imr : c->isr);
 	if (cur >= 0 && rank(c, (unsigned)cur) <= rank(c, (unsigned)irq))
 		return -1;
 	return irq;

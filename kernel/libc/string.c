@@ -119,3 +119,35 @@ char *strstr(const char *haystack, const char *needle)
 			return (char *)haystack;
 	return n ? NULL : (char *)haystack;
 }
+
+/*
+ * memset and memcpy. gnu-efi's (libefi's init.o, which the link pulls in for InitializeLib) move
+ * one byte per loop of four instructions: zeroing a 256 MiB guest's RAM at VM creation took 1.07 G
+ * instructions, as much as the rest of Basalt's share of a Linux boot many times over. The link
+ * wraps both names (ld --wrap, Makefile) onto these, which move eight bytes per step with
+ * rep stosq/movsq and the last 0-7 bytes with rep stosb/movsb: one instruction per step, and the
+ * form the processor itself speeds up. Forward copies, like gnu-efi's: the same result for the
+ * (undefined, but possible) overlap with dst below src. The ABI keeps the direction flag clear
+ * at every call; exits restore the host's RFLAGS (SVM) or clear it (VMX).
+ */
+void *__wrap_memset(void *dst, int c, size_t n)
+{
+	uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
+	void *d = dst;
+	size_t quads = n / 8, bytes = n % 8;
+
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(pattern) : "memory");
+	return dst;
+}
+
+void *__wrap_memcpy(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+	const void *s = src;
+	size_t quads = n / 8, bytes = n % 8;
+
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(quads) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
+	return dst;
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The string functions the hypervisor (and libfdt inside it) may use; memset/memcpy come from gnu-efi. */
+/* The string functions the hypervisor (and libfdt inside it) may use; memset/memcpy are string.c's
+ * __wrap_memset/__wrap_memcpy (the link wraps gnu-efi's byte loops). */
 #ifndef BASALT_LIBC_STRING_H
 #define BASALT_LIBC_STRING_H
 
@@ -7,6 +8,9 @@
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
+/* What memset/memcpy resolve to in the linked image (ld --wrap). */
+void *__wrap_memset(void *dst, int c, size_t n);
+void *__wrap_memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memchr(const void *s, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);

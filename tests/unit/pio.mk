@@ -1,0 +1,2 @@
+UNIT_TESTS += pio
+UNIT_SRCS_pio := kernel/pio.c
