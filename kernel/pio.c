@@ -41,11 +41,20 @@ int vm_unregister_pio(struct vm *vm, uint16_t base, void *dev)
 	return -ENOENT;
 }
 
-/* The ranges are sorted and disjoint: only the last one starting at or below port can hold it. */
+#define PIO_SCAN_MAX 8 /* up to this many ranges a plain scan is cheaper than bisecting */
+
+/* The ranges are sorted and disjoint: only the last one starting at or below port can hold it.
+ * A VM with a few ranges (a flat payload) scans them; a pc VM (about 20) bisects. */
 const struct pio_range *vm_find_pio(const struct vm *vm, uint16_t port)
 {
 	unsigned lo = 0, hi = vm->nr_pio; /* the answer is below hi; every range below lo starts <= port */
 
+	if (hi <= PIO_SCAN_MAX) {
+		for (unsigned i = 0; i < hi; i++)
+			if ((uint16_t)(port - vm->pio[i].base) < vm->pio[i].count)
+				return &vm->pio[i];
+		return NULL;
+	}
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
 
