@@ -170,6 +170,17 @@ void vm_reset_requested(struct vm *vm, const char *how);
 /* Ends a VM whose vCPUs all halted with nothing that can wake them. */
 void vm_halt_forever(struct vm *vm);
 
+/* The end (exclusive) of the VM's highest RAM region: the 64-bit PCI window starts above it. */
+static inline uint64_t vm_ram_end(const struct vm *vm)
+{
+	uint64_t end = 0;
+
+	for (unsigned i = 0; i < vm->nr_regions; i++)
+		if (vm->mem[i].gpa + vm->mem[i].size > end)
+			end = vm->mem[i].gpa + vm->mem[i].size;
+	return end;
+}
+
 static inline bool vm_is_running(const struct vm *vm)
 {
 	return vm->state == VM_STATE_RUNNING;

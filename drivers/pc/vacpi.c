@@ -54,20 +54,10 @@ static int pm_io(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool
 	return 0;
 }
 
-static uint64_t ram_end(const struct vm *vm)
-{
-	uint64_t end = 0;
-
-	for (unsigned i = 0; i < vm->nr_regions; i++)
-		if (vm->mem[i].gpa + vm->mem[i].size > end)
-			end = vm->mem[i].gpa + vm->mem[i].size;
-	return end;
-}
-
 int vacpi_attach(struct vm *vm)
 {
 	const size_t size = PC_ACPI_END - PC_ACPI_BASE;
-	struct vacpi_params p = { .vcpus = vm->cfg->vcpus, .ram_end = ram_end(vm), .ecam = vm->pci != NULL };
+	struct vacpi_params p = { .vcpus = vm->cfg->vcpus, .ram_end = vm_ram_end(vm), .ecam = vm->pci != NULL };
 	struct vacpi_layout l;
 	struct vacpi *acpi;
 	void *area = gpa_map_checked(vm, PC_ACPI_BASE, size);

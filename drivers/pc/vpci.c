@@ -160,16 +160,6 @@ int vpci_register(struct vm *vm, struct vpci_func *fn, unsigned slot, unsigned f
 	return 0;
 }
 
-static uint64_t ram_end(const struct vm *vm)
-{
-	uint64_t end = 0;
-
-	for (unsigned i = 0; i < vm->nr_regions; i++)
-		if (vm->mem[i].gpa + vm->mem[i].size > end)
-			end = vm->mem[i].gpa + vm->mem[i].size;
-	return end;
-}
-
 int vpci_attach(struct vm *vm)
 {
 	struct vpci *bus;
@@ -181,7 +171,7 @@ int vpci_attach(struct vm *vm)
 		return -ENOMEM;
 	bus->vm = vm;
 	bus->mmio32_next = PC_PCI_MMIO32_BASE;
-	bus->mmio64_base = bus->mmio64_next = pc_mmio64_base(ram_end(vm));
+	bus->mmio64_base = bus->mmio64_next = pc_mmio64_base(vm_ram_end(vm));
 	bus->io_next = PC_PCI_IO_BASE;
 	vm->pci = bus;
 	vpci_func_init(&bus->host_bridge, NULL, bus, HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE, CLASS_HOST_BRIDGE, 0);
