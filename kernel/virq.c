@@ -18,11 +18,6 @@ static bool receives_pic(const struct vcpu *vcpu)
 	return vcpu->vm->pc && vcpu->id == 0 && (!vcpu->lapic || vlapic_accepts_extint(vcpu->lapic));
 }
 
-static bool pic_pending(const struct vcpu *vcpu)
-{
-	return receives_pic(vcpu) && vpc_pending_vector(vcpu->vm->pc) >= 0;
-}
-
 /* CR8 is the APIC's TPR[7:4]. AMD's V_TPR is read by the guest without an exit, so the VMCB copy
  * follows every TPR change made through the APIC registers (CR8 writes exit on both vendors and
  * update both, kernel/cr_access.c). */
@@ -46,26 +41,27 @@ static bool deliver_nmi(struct vcpu *vcpu)
 	return true;
 }
 
-/* The vector to inject, acknowledged (IRR -> ISR, or the PIC's INTA); -1 when none. */
-static int take_vector(struct vcpu *vcpu)
+/* The vector this vCPU would take now, or -1: its APIC first, then the PIC behind LINT0. */
+static int pending_vector(struct vcpu *vcpu, bool *from_pic)
 {
 	int v = vcpu->lapic ? vlapic_pending_vector(vcpu->lapic) : -1;
 
-	if (v >= 0) {
-		vlapic_ack(vcpu->lapic, (uint8_t)v);
-		return v;
-	}
-	return pic_pending(vcpu) ? vpc_ack(vcpu->vm->pc) : -1;
+	*from_pic = v < 0 && receives_pic(vcpu);
+	return *from_pic ? vpc_pending_vector(vcpu->vm->pc) : v;
 }
 
 static bool has_vector(struct vcpu *vcpu)
 {
-	return (vcpu->lapic && vlapic_pending_vector(vcpu->lapic) >= 0) || pic_pending(vcpu);
+	bool from_pic;
+
+	return pending_vector(vcpu, &from_pic) >= 0;
 }
 
 void virq_deliver(struct vcpu *vcpu)
 {
 	struct vm_event ev = { .kind = VM_EVENT_INTERRUPT };
+	bool from_pic;
+	int vector;
 
 	if (!vcpu->vm->pc)
 		return;
@@ -73,7 +69,8 @@ void virq_deliver(struct vcpu *vcpu)
 		sync_cr8(vcpu);
 	if (deliver_nmi(vcpu))
 		return;
-	if (!has_vector(vcpu)) {
+	vector = pending_vector(vcpu, &from_pic);
+	if (vector < 0) {
 		vmm->request_irq_window(vcpu, false);
 		return;
 	}
@@ -81,7 +78,12 @@ void virq_deliver(struct vcpu *vcpu)
 		vmm->request_irq_window(vcpu, true);
 		return;
 	}
-	ev.vector = (uint8_t)take_vector(vcpu);
+	/* Acknowledge where it came from: IRR -> ISR in the APIC, or the PIC's INTA cycle. */
+	if (from_pic)
+		vector = vpc_ack(vcpu->vm->pc);
+	else
+		vlapic_ack(vcpu->lapic, (uint8_t)vector);
+	ev.vector = (uint8_t)vector;
 	vmm_inject(vcpu, &ev);
 	vmm->request_irq_window(vcpu, false);
 }
