@@ -30,18 +30,28 @@ void console_input_offer(struct vm *vm)
 		raw_allowed ? "raw" : "filtered (console=safe)");
 }
 
-bool console_input_poll(void)
+/* With owner->lock held: the UART model and console line are shared with the VM's vCPUs. */
+static void feed_owner(void)
 {
-	if (!owner || !vm_is_running(owner) || !owner->pc)
-		return false;
 	vm_console_flush_partial(owner); /* show a prompt that waits for input */
 	for (;;) {
 		int byte = held >= 0 ? held : uart_read_byte();
 
 		if (byte < 0)
-			return true;
+			return;
 		held = vpc_uart_input(owner->pc, (uint8_t)byte) < 0 ? byte : -1;
 		if (held >= 0)
-			return true;
+			return;
 	}
+}
+
+/* One host CPU polls (held and the host UART are this function's alone). */
+bool console_input_poll(void)
+{
+	if (!owner || !vm_is_running(owner) || !owner->pc)
+		return false;
+	spin_lock(&owner->lock);
+	feed_owner();
+	spin_unlock(&owner->lock);
+	return true;
 }

@@ -107,8 +107,11 @@ static int write_cr(struct vcpu *vcpu, const struct cr_state *s, unsigned cr, ui
 			return -1;
 		/* CR8 and the local APIC's TPR are one register: the APIC holds it, the backend's
 		 * copy (AMD V_TPR) follows. */
-		if (vcpu->lapic)
+		if (vcpu->lapic) { /* other vCPUs read the TPR (lowest-priority arbitration) */
+			spin_lock(&vcpu->vm->lock);
 			vlapic_set_cr8(vcpu->lapic, v);
+			spin_unlock(&vcpu->vm->lock);
+		}
 		vmm_set_reg(vcpu, VM_REG_CR8, v);
 		return 0;
 	default:

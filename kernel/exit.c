@@ -12,6 +12,7 @@
 #include "kernel/gmem.h"
 #include "kernel/gva.h"
 #include "kernel/mmio.h"
+#include "kernel/vcpu.h"
 #include "kernel/virq.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
@@ -70,16 +71,7 @@ static enum exit_action handle_skip(struct vcpu *vcpu, const struct vm_exit *exi
 static enum exit_action handle_hlt(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	vcpu_skip_insn(vcpu, exit);
-	vcpu->halted_with_irqs = vmm_get_reg(vcpu, VM_REG_RFLAGS) & RFLAGS_IF_BIT;
-	if (vcpu->halted_with_irqs && virq_pending(vcpu)) {
-		vcpu->halted_with_irqs = false;
-		return EXIT_RESUME; /* an interrupt is already waiting: HLT ends at once */
-	}
-	if (vcpu->wake_at_ns || vcpu->halted_with_irqs)
-		return EXIT_BLOCK;
-	/* Interrupts off and no wake time: nothing can ever wake this vCPU. */
-	vm_halt_forever(vcpu->vm);
-	return EXIT_STOP;
+	return vcpu_halt(vcpu, vmm_get_reg(vcpu, VM_REG_RFLAGS) & RFLAGS_IF_BIT);
 }
 
 static enum exit_action handle_virt_insn(struct vcpu *vcpu, const struct vm_exit *exit)
@@ -186,7 +178,9 @@ enum exit_action exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 	exit_handler_fn fn = exit->code < VM_EXIT_COUNT ? exit_handlers[exit->code] : NULL;
 	struct vm_exit decoded;
 
-	vcpu->vm->stats.exits[exit->code < VM_EXIT_COUNT ? exit->code : VM_EXIT_UNKNOWN]++;
+	/* Relaxed atomic: the VM's vCPUs may count on several cores at once. */
+	__atomic_fetch_add(&vcpu->vm->stats.exits[exit->code < VM_EXIT_COUNT ? exit->code : VM_EXIT_UNKNOWN], 1,
+			   __ATOMIC_RELAXED);
 	if (exit->decode && fn) {
 		decoded = *exit;
 		if (!decode_exit(vcpu, &decoded))
@@ -217,6 +211,11 @@ static const struct vcpu_cpuid_entry *cpuid_lookup(struct vcpu *vcpu, uint32_t l
 	*e = (struct vcpu_cpuid_entry){ .leaf = leaf, .subleaf = subleaf, .valid = true,
 					.regs = { out.eax, out.ebx, out.ecx, out.edx } };
 	return e;
+}
+
+uint32_t vcpu_cpu_signature(struct vcpu *vcpu)
+{
+	return cpuid_lookup(vcpu, 1, 0)->regs[0];
 }
 
 enum exit_action exit_handle_cpuid(struct vcpu *vcpu, const struct vm_exit *exit)

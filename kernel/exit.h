@@ -33,5 +33,7 @@ void vcpu_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, ui
 /* Delivers #UD / #GP(0) to the guest. */
 void vcpu_inject_ud(struct vcpu *vcpu);
 void vcpu_inject_gp(struct vcpu *vcpu);
+/* The vCPU's family/model/stepping (its CPUID leaf 1 EAX), as EDX holds it after INIT. */
+uint32_t vcpu_cpu_signature(struct vcpu *vcpu);
 
 #endif

@@ -125,7 +125,7 @@ static bool decode_cached(struct vcpu *vcpu, uint64_t rip, struct insn *insn)
 	    c->efer != vmm_get_reg(vcpu, VM_REG_EFER))
 		return false;
 	vmm_get_seg(vcpu, VM_SEG_CS, &cs);
-	if (c->cs_access != cs.access)
+	if (c->cs_access != cs.access || c->cs_base != cs.base)
 		return false;
 	now = gpa_map_checked(vcpu->vm, c->gpa, c->insn.len);
 	if (!now || memcmp(now, c->bytes, c->insn.len))
@@ -147,7 +147,7 @@ static void cache_insn(struct vcpu *vcpu, uint64_t rip, uint64_t la, const struc
 	    guest_walk(r, read_guest_physical, vcpu->vm, la, GWALK_FETCH | (r->cpl == 3 ? GWALK_USER : 0), &gpa, &error))
 		return;
 	*c = (struct vcpu_insn_cache){ .cr3 = r->cr3, .efer = r->efer, .rip = rip, .gpa = gpa,
-				       .cs_access = cs->access, .valid = true, .insn = *insn };
+				       .cs_base = cs->base, .cs_access = cs->access, .valid = true, .insn = *insn };
 	memcpy(c->bytes, bytes, insn->len);
 }
 

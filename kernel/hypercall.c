@@ -20,8 +20,10 @@ static long hc_console_write(struct vcpu *vcpu, uint64_t gpa, uint64_t len)
 	buf = gpa_map_checked(vcpu->vm, gpa, len);
 	if (!buf)
 		return BASALT_HC_EFAULT;
+	spin_lock(&vcpu->vm->lock); /* the VM's console line is shared with its other vCPUs and its UART */
 	for (uint64_t i = 0; i < len; i++)
 		vm_console_putc(vcpu->vm, buf[i]);
+	spin_unlock(&vcpu->vm->lock);
 	return (long)len;
 }
 
@@ -31,11 +33,11 @@ enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *
 	enum exit_action action = EXIT_RESUME;
 	long result = 0;
 
-	vcpu->vm->stats.hypercalls++;
+	__atomic_fetch_add(&vcpu->vm->stats.hypercalls, 1, __ATOMIC_RELAXED);
 	vcpu_skip_insn(vcpu, exit);
 	/* The interface belongs to the guest kernel: user code gets EPERM and nothing else happens. */
 	if (vmm_get_reg(vcpu, VM_REG_CPL) != 0) {
-		vcpu->vm->stats.hypercalls_refused++;
+		__atomic_fetch_add(&vcpu->vm->stats.hypercalls_refused, 1, __ATOMIC_RELAXED);
 		r[GPR_RAX] = (uint64_t)BASALT_HC_EPERM;
 		return EXIT_RESUME;
 	}

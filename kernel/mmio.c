@@ -56,7 +56,9 @@ static uint64_t size_mask(unsigned size)
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-void mmio_access(struct vcpu *vcpu, uint64_t gpa, unsigned size, bool write, uint64_t *value)
+/* Under vm->lock: the device models (the local APICs' xAPIC page included) are shared by the
+ * VM's vCPUs, and a handler may move the ranges themselves (a PCI memory BAR). */
+static void mmio_access_locked(struct vcpu *vcpu, uint64_t gpa, unsigned size, bool write, uint64_t *value)
 {
 	struct vm *vm = vcpu->vm;
 	const struct mmio_range *r = vm_find_mmio(vm, gpa);
@@ -75,4 +77,11 @@ void mmio_access(struct vcpu *vcpu, uint64_t gpa, unsigned size, bool write, uin
 		vm->stats.unclaimed_mmio_writes++;
 	else
 		vm->stats.unclaimed_mmio_reads++;
+}
+
+void mmio_access(struct vcpu *vcpu, uint64_t gpa, unsigned size, bool write, uint64_t *value)
+{
+	spin_lock(&vcpu->vm->lock);
+	mmio_access_locked(vcpu, gpa, size, write, value);
+	spin_unlock(&vcpu->vm->lock);
 }

@@ -112,13 +112,26 @@ static void report_refused(struct vcpu *vcpu, uint32_t index, bool write, uint64
 {
 	struct vm *vm = vcpu->vm;
 
-	if (vm->stats.msr_refused++ >= MSR_REPORT_LIMIT)
+	if (__atomic_fetch_add(&vm->stats.msr_refused, 1, __ATOMIC_RELAXED) >= MSR_REPORT_LIMIT)
 		return;
 	if (write)
 		kprintf("basalt: vm '%s': write of 0x%llx to MSR 0x%x refused (#GP)\n", vm->name,
 			(unsigned long long)value, index);
 	else
 		kprintf("basalt: vm '%s': read of MSR 0x%x refused (#GP)\n", vm->name, index);
+}
+
+/* The APIC's MSRs under vm->lock: an ICR write reaches other vCPUs' APICs. The other MSRs are
+ * the vCPU's own and stay lock-free. */
+static bool lapic_msr(struct vcpu *vcpu, uint32_t index, bool write, uint64_t *value)
+{
+	uint64_t now = clock_ns();
+	int rc;
+
+	spin_lock(&vcpu->vm->lock);
+	rc = write ? vlapic_msr_write(vcpu->lapic, index, *value, now) : vlapic_msr_read(vcpu->lapic, index, value, now);
+	spin_unlock(&vcpu->vm->lock);
+	return rc == 0;
 }
 
 enum exit_action exit_handle_msr(struct vcpu *vcpu, const struct vm_exit *exit)
@@ -131,8 +144,7 @@ enum exit_action exit_handle_msr(struct vcpu *vcpu, const struct vm_exit *exit)
 	/* IA32_APIC_BASE, the x2APIC range and IA32_TSC_DEADLINE belong to the vCPU's local APIC;
 	 * without one they stay #GP, as on a CPU whose CPUID shows no APIC. */
 	if (vcpu->lapic && vlapic_is_msr(exit->u.msr.index))
-		ok = exit->u.msr.write ? !vlapic_msr_write(vcpu->lapic, exit->u.msr.index, value, clock_ns())
-				       : !vlapic_msr_read(vcpu->lapic, exit->u.msr.index, &value, clock_ns());
+		ok = lapic_msr(vcpu, exit->u.msr.index, exit->u.msr.write, &value);
 	else
 		ok = msr_emulate(vcpu, rule, exit->u.msr.write, &value);
 	if (!ok) {

@@ -99,7 +99,9 @@ static void track_unclaimed(struct vm_stats *st, uint16_t port)
 	st->unclaimed_top[least].count = 1;
 }
 
-void pio_access(struct vcpu *vcpu, uint16_t port, uint8_t size, bool in, uint32_t *value)
+/* Under vm->lock: the device models are shared by the VM's vCPUs, and a handler may move the
+ * ranges themselves (a PCI I/O BAR). */
+static void pio_access_locked(struct vcpu *vcpu, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
 	struct vm *vm = vcpu->vm;
 	struct pio_range *r = (struct pio_range *)vm_find_pio(vm, port); /* vm is ours: only the count changes */
@@ -119,6 +121,13 @@ void pio_access(struct vcpu *vcpu, uint16_t port, uint8_t size, bool in, uint32_
 		else
 			vm->stats.unclaimed_pio_writes++;
 	}
+}
+
+void pio_access(struct vcpu *vcpu, uint16_t port, uint8_t size, bool in, uint32_t *value)
+{
+	spin_lock(&vcpu->vm->lock);
+	pio_access_locked(vcpu, port, size, in, value);
+	spin_unlock(&vcpu->vm->lock);
 }
 
 enum exit_action exit_handle_io(struct vcpu *vcpu, const struct vm_exit *exit)

@@ -50,6 +50,7 @@ int vcpu_create(struct vm *vm, unsigned id)
 		return -ENOMEM;
 	v->vm = vm;
 	v->id = id;
+	v->running_on = -1;
 	fpu_init_image(v->fpu);
 	vm->vcpus[vm->nr_vcpus++] = v;
 	rc = vmm->vcpu_create(v);
@@ -60,7 +61,7 @@ int vcpu_create(struct vm *vm, unsigned id)
 	/* Every VM's TSC starts near 0 when it is created, as after a reset. */
 	vmm_set_reg(v, VM_REG_TSC_OFFSET, vm->tsc_offset);
 	sched_entity_init(&v->se, vm->cfg->shares, 0);
-	/* Secondary vCPUs wait for a start-up IPI, which needs the virtual LAPIC (a later step). */
+	/* Secondary vCPUs wait for the guest's INIT-SIPI-SIPI through their local APIC (vcpu_start.c). */
 	if (id == 0)
 		sched_wake(&v->se);
 	return 0;
@@ -96,14 +97,11 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
-/* A halted vCPU wakes at its wake time, or when an interrupt it can take arrives. */
+/* A halted vCPU wakes at its wake time, or when an interrupt it can take arrives (device timers
+ * polled here; interrupts raised by devices and IPIs wake their target directly, vcpu_kick). */
 static uint64_t wake_if_due(struct vcpu *v, uint64_t now, uint64_t timer_next)
 {
-	bool interrupt = v->halted_with_irqs && virq_pending(v);
-
-	if (interrupt || (v->wake_at_ns && v->wake_at_ns <= now)) {
-		v->wake_at_ns = 0;
-		v->halted_with_irqs = false;
+	if (vcpu_wake_due(v, now)) {
 		sched_wake(&v->se);
 		return 0;
 	}
@@ -230,9 +228,16 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 
 	pc->resched = false;
 	v->charged_until_ns = last;
+	v->running_on = (int)cpu;
+	__atomic_fetch_add(&v->vm->vcpus_in_turn, 1, __ATOMIC_ACQ_REL);
 	load_guest_cpu_state(pc, v);
 	arm_timer(cpu, v, last, 0);
 	for (;;) {
+		/* Woken for nothing (halted, or waiting for SIPI), or told to stop by an INIT. */
+		if (!vcpu_ready(v)) {
+			action = EXIT_BLOCK;
+			break;
+		}
 		if (v->vm->pc)
 			deliver_interrupts(cpu, v, last);
 		vmm_run(v, &exit);
@@ -255,19 +260,26 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	lapic_timer_oneshot(0);
 	if (vmm->vcpu_put)
 		vmm->vcpu_put(v);
+	v->running_on = -1;
 	*ran_ns = clock_ns() - last;
 	return vm_is_running(v->vm) ? action : EXIT_STOP;
 }
 
 static void finish_turn(unsigned cpu, struct vcpu *v, enum exit_action action, uint64_t ran_ns)
 {
+	struct vm *vm = v->vm;
+	/* Read before put_prev: once v is back on its queue another core may pick it. */
+	bool last_out = __atomic_sub_fetch(&vm->vcpus_in_turn, 1, __ATOMIC_ACQ_REL) == 0;
+
 	if (action == EXIT_BLOCK)
-		sched_block(&v->se);
+		vcpu_block(v);
 	else if (action == EXIT_YIELD)
 		sched_yield(cpu, &v->se);
 	sched_put_prev(cpu, &v->se, ran_ns);
-	if (action == EXIT_STOP && !vm_is_running(v->vm))
-		vm_release(v->vm);
+	/* The VM's memory goes back when its last vCPU has left its turn: on several cores the
+	 * others may still be inside theirs (they leave at their next exit: vm_end kicked them). */
+	if (action == EXIT_STOP && !vm_is_running(vm) && last_out)
+		vm_release(vm);
 }
 
 /* Running VMs with no runnable vCPU and no wake time can never make progress again. */

@@ -8,6 +8,7 @@
 #include "drivers/pc/vlapic.h"
 #include "drivers/pc/vacpi.h"
 #include "drivers/pc/vpc.h"
+#include "kernel/vcpu.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 
@@ -57,14 +58,12 @@ static bool has_vector(struct vcpu *vcpu)
 	return pending_vector(vcpu, &from_pic) >= 0;
 }
 
-void virq_deliver(struct vcpu *vcpu)
+static void deliver_locked(struct vcpu *vcpu)
 {
 	struct vm_event ev = { .kind = VM_EVENT_INTERRUPT };
 	bool from_pic;
 	int vector;
 
-	if (!vcpu->vm->pc)
-		return;
 	if (vcpu->lapic)
 		sync_cr8(vcpu);
 	if (deliver_nmi(vcpu))
@@ -88,6 +87,15 @@ void virq_deliver(struct vcpu *vcpu)
 	vmm->request_irq_window(vcpu, false);
 }
 
+void virq_deliver(struct vcpu *vcpu)
+{
+	if (!vcpu->vm->pc)
+		return;
+	spin_lock(&vcpu->vm->lock);
+	deliver_locked(vcpu);
+	spin_unlock(&vcpu->vm->lock);
+}
+
 bool virq_pending(struct vcpu *vcpu)
 {
 	return vcpu->vm->pc && (has_vector(vcpu) || (vcpu->lapic && vlapic_has_nmi(vcpu->lapic)));
@@ -104,6 +112,7 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 
 	if (!vm->pc)
 		return 0;
+	spin_lock(&vm->lock);
 	next = vpc_run_timers(vm->pc, now);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->lapic)
@@ -113,6 +122,7 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 
 		next = earliest(next, pm ? pm : UINT64_MAX);
 	}
+	spin_unlock(&vm->lock);
 	return next == UINT64_MAX ? 0 : next;
 }
 
@@ -122,8 +132,10 @@ bool virq_timer_changed(struct vcpu *vcpu)
 
 	if (!vcpu->vm->pc)
 		return false;
+	spin_lock(&vcpu->vm->lock);
 	pic = vpc_timer_changed(vcpu->vm->pc);
 	lapic = vcpu->lapic && vlapic_timer_changed(vcpu->lapic);
+	spin_unlock(&vcpu->vm->lock);
 	return pic || lapic;
 }
 
@@ -132,6 +144,10 @@ void virq_set_isa_irq(struct vm *vm, unsigned irq, bool level)
 	if (!vm->pc || irq >= PC_ISA_IRQS)
 		return;
 	vpc_set_irq(vm->pc, irq, level);
+	/* The PIC's INTR goes to the boot vCPU (LINT0): wake it if it halted (the IOAPIC's messages
+	 * kick their targets in the local APIC). */
+	if (level && vm->nr_vcpus)
+		vcpu_kick(vm->vcpus[0]);
 	if (vm->ioapic)
 		vioapic_set_pin(vm->ioapic, irq == PC_IRQ_PIT ? PC_GSI_PIT : irq, level);
 }

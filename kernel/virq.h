@@ -10,6 +10,13 @@
 struct vm;
 struct vcpu;
 
+/*
+ * Locking: virq_deliver, virq_poll_timers and virq_timer_changed take vm->lock themselves (the run
+ * loop calls them). Everything else here runs with vm->lock held by the caller: virq_pending (HLT
+ * and wake checks) and the device-model side, which is only reached from a device access (port or
+ * MMIO dispatch) or a device timer, both under the lock.
+ */
+
 /* ---- the core asks, per vCPU ---- */
 
 /* Before entering the guest: injects the interrupt (or NMI) this vCPU can take now, or asks the

@@ -42,21 +42,32 @@ void vm_console_putc(struct vm *vm, char c)
 	console_line_put(&vm->console, (uint8_t)c, console_input_is_raw(vm));
 }
 
+/* The first of several ends wins (two vCPUs crashing at once on two cores, a crash during a power
+ * off): only the winner writes the reason and changes the state. Lock-free, because an end may be
+ * reached with vm->lock held (a device model ending the VM) or without it. */
+static bool vm_claim_end(struct vm *vm)
+{
+	int expected = 0;
+
+	return __atomic_compare_exchange_n(&vm->ending, &expected, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/* Stops every vCPU of the VM: dead for the scheduler, and told so if it is in a turn now. */
 static void vm_end(struct vm *vm, enum vm_state state)
 {
-	if (!vm_is_running(vm))
-		return;
 	vm_console_flush(vm); /* while still running: the owner of console input stays raw */
-	vm->state = state;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+	__atomic_store_n(&vm->state, state, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		sched_kill(&vm->vcpus[i]->se);
+		vcpu_kick(vm->vcpus[i]);
+	}
 }
 
 void vm_crash(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!vm_is_running(vm))
+	if (!vm_claim_end(vm))
 		return;
 	va_start(ap, fmt);
 	fmt_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
@@ -67,7 +78,7 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
 
 void vm_power_off(struct vm *vm, uint64_t status)
 {
-	if (!vm_is_running(vm))
+	if (!vm_claim_end(vm))
 		return;
 	vm->exit_status = status;
 	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason), "powered off by the guest, status %llu",
@@ -78,7 +89,7 @@ void vm_power_off(struct vm *vm, uint64_t status)
 
 void vm_test_exit(struct vm *vm, uint32_t status)
 {
-	if (!vm_is_running(vm))
+	if (!vm_claim_end(vm))
 		return;
 	vm->exit_status = status;
 	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason), "ended through its test-exit port 0x%x, status %u",
@@ -89,7 +100,7 @@ void vm_test_exit(struct vm *vm, uint32_t status)
 
 void vm_reset_requested(struct vm *vm, const char *how)
 {
-	if (!vm_is_running(vm))
+	if (!vm_claim_end(vm))
 		return;
 	vm->exit_status = 0;
 	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason), "reset by the guest (%s)", how);
@@ -99,7 +110,7 @@ void vm_reset_requested(struct vm *vm, const char *how)
 
 void vm_halt_forever(struct vm *vm)
 {
-	if (!vm_is_running(vm))
+	if (!vm_claim_end(vm))
 		return;
 	fmt_snprintf(vm->end_reason, sizeof(vm->end_reason),
 		     "every vCPU halted with nothing left to wake it");
@@ -231,6 +242,7 @@ struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img)
 		return NULL;
 	vm = &vm_storage[vm_count];
 	memset(vm, 0, sizeof(*vm));
+	spin_lock_init(&vm->lock);
 	vm->id = vm_count;
 	vm->cfg = cfg;
 	vm->tsc_offset = (uint64_t)0 - rdtsc();

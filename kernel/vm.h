@@ -84,7 +84,17 @@ struct vcpu {
 	struct sched_entity se;
 	void *arch;            /* backend state (VMCB / VMCS) */
 	uint64_t wake_at_ns;   /* BASALT_HC_WAKE_AT; 0 = none */
+	/* HLT state, written by the vCPU itself and read by wakers, both under vm->lock: a halted vCPU
+	 * wakes for an NMI, INIT/SIPI or its wake time, and for an interrupt when halted_with_irqs. */
+	bool halted;
 	bool halted_with_irqs; /* HLT with interrupts enabled: an interrupt wakes it */
+	/* Host CPU id while the vCPU is in a turn (run_turn), -1 otherwise. Written only by the CPU
+	 * running it; read by anyone (vcpu_kick) to find the core to signal. */
+	volatile int running_on;
+	/* Set (under vm->lock) by its local APIC when an INIT or SIPI changed its start-up state;
+	 * the vCPU itself acts on it before its next entry (kernel/vcpu_start.c), because only the
+	 * CPU that runs a vCPU may rewrite its VMCB/VMCS. */
+	volatile bool startup_pending;
 	uint64_t charged_until_ns; /* while running: run time up to here is in se.total_ns */
 	/* DR0-DR3 are not switched by VM entry/exit on either vendor: these are the guest's, loaded
 	 * into the CPU at the start of each turn when they are not already there (vcpu.c). */
@@ -94,6 +104,7 @@ struct vcpu {
 	 * places in loops, and a repeat costs a compare instead of a page walk. */
 	struct vcpu_insn_cache {
 		uint64_t cr3, efer, rip, gpa;
+		uint64_t cs_base; /* real-mode code: the same IP under another CS is another instruction */
 		uint16_t cs_access;
 		uint8_t bytes[15];
 		bool valid;
@@ -111,10 +122,24 @@ struct vcpu {
 _Static_assert(__builtin_offsetof(struct vcpu, gprs) == 0, "backends pass the vcpu as its gprs");
 
 struct vm {
+	/*
+	 * Guards the VM's shared device and interrupt state against its own vCPUs running on other
+	 * host cores: every device model (port and MMIO dispatch, the pio/mmio range tables, which
+	 * BAR moves rewrite), the PIC/PIT/UART/CMOS/IOAPIC/ACPI/PCI models, every vCPU's local APIC
+	 * (IPIs write other vCPUs' IRR; vlapic_* calls), the guest console line, the device timers
+	 * (virq_poll_timers), each vCPU's HLT/start-up fields above, and blocking a halted vCPU (so a
+	 * wake-up cannot slip between the check and sched_block). Not guarded (private to the vCPU
+	 * that runs them, or lock-free by design): registers, insn_cache, cpuid_cache, FPU, DRs,
+	 * wake_at_ns, stats counters (relaxed atomics), state (ending decides the first end).
+	 * Order: vm->lock -> runqueue locks (sched/) -> console lock. Never held across vmm_run.
+	 */
+	spinlock_t lock;
 	unsigned id;
 	char name[CONFIG_NAME_MAX];
 	const struct vm_config *cfg;
-	enum vm_state state;
+	enum vm_state state; /* RUNNING until the one vm_end that wins `ending` changes it */
+	int ending;          /* 0 -> 1 once, atomically: the first of several ends wins */
+	int vcpus_in_turn;   /* vCPUs of this VM inside run_turn (atomic): the last one out releases */
 	uint64_t tsc_offset; /* guest TSC = host TSC + this */
 	uint64_t exit_status;
 	char end_reason[160];
@@ -183,7 +208,8 @@ static inline uint64_t vm_ram_end(const struct vm *vm)
 
 static inline bool vm_is_running(const struct vm *vm)
 {
-	return vm->state == VM_STATE_RUNNING;
+	/* Read by every vCPU of the VM, on any core, while one of them may be ending it. */
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_STATE_RUNNING;
 }
 
 /* Registers a port range for a device model. 0, -ENOSPC, or -EEXIST on overlap. */

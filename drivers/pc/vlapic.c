@@ -10,6 +10,7 @@
 #include "kernel/clock.h"
 #include "kernel/errno.h"
 #include "kernel/mem.h"
+#include "kernel/vcpu.h"
 #include "kernel/vm.h"
 #include "kernel/vmm.h"
 
@@ -198,6 +199,7 @@ static bool accept_fixed(struct vlapic *l, uint8_t vector, bool level)
 	else
 		vec_clear(l->tmr, vector);
 	l->timer_changed = true;
+	vcpu_kick(l->vcpu); /* a halted target wakes now, one in a turn elsewhere exits to take it */
 	return true;
 }
 
@@ -222,29 +224,49 @@ void vlapic_raise_lvt(struct vlapic *l, enum vlapic_lvt which)
 		break;
 	case APIC_DM_NMI:
 		l->nmi_pending = true;
+		vcpu_kick(l->vcpu);
 		break;
 	default: /* ExtINT is answered by virq.c from the PIC; SMI and INIT from LVTs are not modelled */
 		break;
 	}
 }
 
-/* INIT and SIPI only change the start-up state here: vCPUs other than 0 are not started yet (the SMP
- * issue runs them), and a running CPU's INIT reset is recorded, not performed. */
+/* INIT resets the APIC as at power-up except its ID and IA32_APIC_BASE (x2APIC mode survives, SDM
+ * 10.12.5.1) and puts the CPU in wait-for-SIPI. */
+static void init_reset(struct vlapic *l)
+{
+	reset_registers(l);
+	if (vlapic_is_x2apic(l))
+		x2apic_derive_ids(l);
+	l->cpu_state = VLAPIC_CPU_WAIT_SIPI;
+}
+
+/* INIT and SIPI change the start-up state here; the vCPU acts on it itself before its next entry
+ * (kernel/vcpu_start.c), told by startup_pending and a kick. */
 static bool accept_startup(struct vlapic *l, const struct apic_msg *m)
 {
+	struct vcpu *v = l->vcpu;
+
 	if (m->delivery == APIC_DM_INIT) {
 		if (!m->assert) /* INIT level de-assert: only the 82489DX's arbitration IDs cared */
 			return true;
 		l->init_count++;
-		if (l->cpu_state != VLAPIC_CPU_RUNNING)
-			l->cpu_state = VLAPIC_CPU_WAIT_SIPI;
-		return true;
+		if (l->apic_base & APIC_BASE_BSP) {
+			/* The BSP leaves INIT at the reset vector (firmware), not in wait-for-SIPI; this
+			 * VM has no firmware: INIT of the BSP is a reset of the machine. */
+			vm_reset_requested(v->vm, "INIT to the boot vCPU");
+			return true;
+		}
+		init_reset(l);
+	} else {
+		if (l->cpu_state != VLAPIC_CPU_WAIT_SIPI) /* a SIPI outside wait-for-SIPI is ignored */
+			return false;
+		l->sipi_vector = m->vector;
+		l->sipi_count++;
+		l->cpu_state = VLAPIC_CPU_SIPI_RECEIVED;
 	}
-	if (l->cpu_state != VLAPIC_CPU_WAIT_SIPI) /* a SIPI outside wait-for-SIPI is ignored */
-		return false;
-	l->sipi_vector = m->vector;
-	l->sipi_count++;
-	l->cpu_state = VLAPIC_CPU_SIPI_RECEIVED;
+	v->startup_pending = true;
+	vcpu_kick(v);
 	return true;
 }
 
@@ -252,12 +274,16 @@ bool vlapic_accept(struct vlapic *l, const struct apic_msg *m)
 {
 	if (!vlapic_hw_enabled(l))
 		return false;
+	/* A CPU waiting for INIT or SIPI responds to nothing else. */
+	if (l->cpu_state != VLAPIC_CPU_RUNNING && m->delivery != APIC_DM_INIT && m->delivery != APIC_DM_SIPI)
+		return false;
 	switch (m->delivery) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
 		return accept_fixed(l, m->vector, m->level_triggered);
 	case APIC_DM_NMI:
 		l->nmi_pending = true;
+		vcpu_kick(l->vcpu);
 		return true;
 	case APIC_DM_INIT:
 	case APIC_DM_SIPI:

@@ -42,6 +42,11 @@ void vioapic_eoi(struct vioapic *io, uint8_t vector)
 	eoi_vectors[eoi_count++ % 16] = vector;
 }
 
+static unsigned kicks[8];
+static unsigned resets;
+void vcpu_kick(struct vcpu *v) { kicks[v->id]++; }
+void vm_reset_requested(struct vm *vm, const char *how) { (void)vm; (void)how; resets++; }
+
 #define NCPU 3
 #define TSC_OFFSET 1000000ull
 static struct vm vm;
@@ -64,6 +69,17 @@ static int setup(void **state)
 	}
 	now = 1000;
 	eoi_count = 0;
+	memset(kicks, 0, sizeof(kicks));
+	resets = 0;
+	return 0;
+}
+
+/* The APs already started by INIT-SIPI-SIPI: a CPU waiting for SIPI accepts nothing else. */
+static int setup_started(void **state)
+{
+	setup(state);
+	for (unsigned i = 1; i < NCPU; i++)
+		lap[i]->cpu_state = VLAPIC_CPU_RUNNING;
 	return 0;
 }
 
@@ -474,6 +490,50 @@ static void test_init_sipi_recorded(void **state)
 	assert_int_equal(lap[0]->cpu_state, VLAPIC_CPU_RUNNING);
 }
 
+/* The vCPU acts on INIT/SIPI itself: each accepted one sets startup_pending and kicks it. An INIT
+ * to a running AP resets its APIC (x2APIC mode and ID kept) into wait-for-SIPI; a SIPI to a
+ * running CPU is ignored; INIT of the BSP resets the machine. */
+static void test_init_sipi_kick_and_reset(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	mw(0, 0x310, 1u << 24);
+	mw(0, 0x300, 0xc500);
+	assert_true(cpus[1]->startup_pending);
+	assert_int_equal(kicks[1], 1);
+	cpus[1]->startup_pending = false;
+	mw(0, 0x300, 0x4608);
+	assert_true(cpus[1]->startup_pending);
+	assert_int_equal(kicks[1], 2);
+	lap[1]->cpu_state = VLAPIC_CPU_RUNNING; /* what vcpu_start.c does when it starts the AP */
+	cpus[1]->startup_pending = false;
+	mw(0, 0x300, 0x4609); /* SIPI to a running CPU: nothing */
+	assert_false(cpus[1]->startup_pending);
+	assert_int_equal(kicks[1], 2);
+	/* the AP goes x2APIC, takes an interrupt, then an INIT resets it */
+	assert_int_equal(vlapic_msr_write(lap[1], 0x1b, 0xfee00000ull | (1u << 11) | (1u << 10), now), 0);
+	assert_int_equal(vlapic_msr_write(lap[1], 0x80f, 0x1ff, now), 0);
+	mw(0, 0x300, 0x4055); /* fixed vector 0x55 to APIC 1 */
+	assert_true(irr(1, 0x55));
+	assert_int_equal(kicks[1], 3);
+	mw(0, 0x300, 0xc500);
+	assert_int_equal(lap[1]->cpu_state, VLAPIC_CPU_WAIT_SIPI);
+	assert_false(irr(1, 0x55));
+	assert_true(vlapic_is_x2apic(lap[1]));
+	assert_int_equal(xr(1, 0x02, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(xr(1, 0x0d, &v), 0);
+	assert_int_equal(v, (0u << 16) | (1u << 1)); /* x2APIC logical ID derived again */
+	/* waiting for SIPI: fixed interrupts and NMIs are not accepted */
+	mw(0, 0x300, 0x4455); /* NMI to APIC 1 */
+	assert_false(lap[1]->nmi_pending);
+	assert_int_equal(resets, 0);
+	mw(2, 0x310, 0);
+	mw(2, 0x300, 0xc500); /* an AP sends INIT to the BSP */
+	assert_int_equal(resets, 1);
+}
+
 static void test_esr_write_before_read(void **state)
 {
 	(void)state;
@@ -690,6 +750,7 @@ static void test_random_accesses_stay_sane(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TS(f) cmocka_unit_test_setup_teardown(f, setup_started, teardown)
 
 int main(void)
 {
@@ -697,10 +758,10 @@ int main(void)
 		T(test_reset_state), T(test_highest_irr_above_ppr), T(test_tpr_ppr_and_cr8),
 		T(test_eoi_order_nested), T(test_level_eoi_reaches_ioapic),
 		T(test_timer_oneshot_and_current_count), T(test_timer_divide_values), T(test_timer_periodic),
-		T(test_timer_tsc_deadline), T(test_timer_masked), T(test_lvt_masks_and_sw_disable),
-		T(test_ipi_physical_and_shorthands), T(test_ipi_logical_flat_and_cluster),
-		T(test_init_sipi_recorded), T(test_esr_write_before_read), T(test_apic_base_transitions),
-		T(test_x2apic_register_rules), T(test_xapic_widths_and_reserved), T(test_msi_decode),
+		T(test_timer_tsc_deadline), T(test_timer_masked), TS(test_lvt_masks_and_sw_disable),
+		TS(test_ipi_physical_and_shorthands), TS(test_ipi_logical_flat_and_cluster),
+		T(test_init_sipi_recorded), T(test_init_sipi_kick_and_reset), T(test_esr_write_before_read), T(test_apic_base_transitions),
+		TS(test_x2apic_register_rules), TS(test_xapic_widths_and_reserved), TS(test_msi_decode),
 		T(test_random_accesses_stay_sane),
 	};
 
