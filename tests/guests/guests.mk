@@ -9,6 +9,8 @@ GUEST_NAMES += mmio
 GUEST_NAMES += testexit
 # Issue 9: the modern PC platform (platform = "pc"): ACPI, PCI, the local APIC.
 GUEST_NAMES += acpi pci lapic
+# Issue 10: SMP guests (APs by INIT-SIPI-SIPI, IPIs between vCPUs) and the hostile IPI storm.
+GUEST_NAMES += smp hostile-ipi
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
@@ -50,6 +52,9 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
 GUEST_EXTRA_mmio := $(BUILD)/guests/obj/mmio_snips.S.o
 GUEST_EXTRA_mmio-bad := $(GUEST_EXTRA_mmio)
 $(BUILD)/guests/mmio.elf $(BUILD)/guests/mmio-bad.elf: $(GUEST_EXTRA_mmio)
+GUEST_EXTRA_smp := $(BUILD)/guests/obj/smp_tramp.S.o $(BUILD)/guests/obj/smp_common.c.o
+GUEST_EXTRA_hostile-ipi := $(GUEST_EXTRA_smp)
+$(BUILD)/guests/smp.elf $(BUILD)/guests/hostile-ipi.elf: $(GUEST_EXTRA_smp)
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@

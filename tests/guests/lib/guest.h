@@ -142,6 +142,8 @@ extern volatile int exc_caught;
 extern volatile uint64_t exc_error, exc_rip;
 
 void idt_install(void);
+/* Loads the IDT idt_install built (another vCPU of the guest, after start-up). */
+void idt_load(void);
 /* A handler set for a vector runs instead of the protocol below; it may edit the frame. */
 typedef void (*guest_handler_fn)(struct exc_frame *f);
 void guest_set_handler(int vector, guest_handler_fn fn); /* NULL restores the default */

@@ -54,6 +54,13 @@ void idt_install(void)
 	asm volatile("lidt %0" : : "m"(ptr) : "memory");
 }
 
+void idt_load(void)
+{
+	struct idt_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	asm volatile("lidt %0" : : "m"(ptr) : "memory");
+}
+
 void idt_set_dpl(int vector, int dpl)
 {
 	idt[vector].type = (uint8_t)(GATE_INTERRUPT | (dpl & 3) << 5);
