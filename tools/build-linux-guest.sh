@@ -9,6 +9,8 @@
 #   initrd.cpio.gz        busybox-static + an /init that mounts proc, sys and devtmpfs, prints
 #                         BASALT-LINUX-INIT-MARKER, uname -r, /proc/cpuinfo and free, then
 #                         BASALT-LINUX-DONE, and powers off (the automated test)
+#   initrd-smp.cpio.gz    the SMP test: nproc, a busy loop per CPU, /proc/stat before and after,
+#                         BASALT-LINUX-SMP cpus=N rising=M, then power off
 #   initrd-shell.cpio.gz  the same, but it starts a busybox shell on the console (the interactive demo)
 #
 # Everything is cached under DIR (default build/linux): a re-run with all outputs present only says
@@ -145,6 +147,26 @@ if [ -d /sys/firmware/acpi/tables ]; then poweroff -f; else reboot -f; fi
 EOF
 }
 
+# The SMP test (tests/integration/linux-smp.expect): the CPUs Linux brought up, then one busy loop
+# per CPU for 2 s; every cpuN line of /proc/stat must show more user+nice+system time after it.
+init_smp() {
+	init_common
+	cat <<'EOF'
+n=$(nproc)
+echo "nproc: $n"
+grep '^cpu[0-9]' /proc/stat >/tmp/before
+for i in $(seq 1 "$n"); do timeout 2 sh -c 'while :; do :; done' & done
+wait
+grep '^cpu[0-9]' /proc/stat >/tmp/after
+cat /tmp/before /tmp/after
+r=$(awk 'NR == FNR { b[$1] = $2 + $3 + $4; next } ($1 in b) && $2 + $3 + $4 > b[$1] { r++ }
+	END { print r + 0 }' /tmp/before /tmp/after)
+echo "BASALT-LINUX-SMP cpus=$n rising=$r"
+echo BASALT-LINUX-DONE
+poweroff -f
+EOF
+}
+
 # make bench: the marker and the instruction count, then the end of the VM at once.
 init_bench() {
 	cat <<'EOF'
@@ -191,7 +213,7 @@ build_initrd() {
 # ---- main --------------------------------------------------------------------------------------
 
 outputs=("$out/vmlinuz" "$out/kernel.version" "$out/initrd.cpio.gz" "$out/initrd-shell.cpio.gz"
-	"$out/initrd-bench.cpio.gz")
+	"$out/initrd-bench.cpio.gz" "$out/initrd-smp.cpio.gz")
 cached=1
 for f in "${outputs[@]}"; do
 	[ -s "$f" ] || cached=0
@@ -223,6 +245,8 @@ say "building initrd-shell.cpio.gz (interactive shell)"
 build_initrd "$out/initrd-shell.cpio.gz" init_shell "$busybox"
 say "building initrd-bench.cpio.gz (marker and instruction count, then reset)"
 build_initrd "$out/initrd-bench.cpio.gz" init_bench "$busybox"
+say "building initrd-smp.cpio.gz (nproc and a busy loop on every CPU, then power off)"
+build_initrd "$out/initrd-smp.cpio.gz" init_smp "$busybox"
 # Written last: its timestamp is what the cache check compares with the script.
 mv "$out/initrd.cpio.gz.new" "$out/initrd.cpio.gz"
 say "done: $out/vmlinuz $(stat -c %s "$out/initrd.cpio.gz")-byte initrd.cpio.gz" \
