@@ -54,6 +54,9 @@ enum { TIMER_ONESHOT = 0, TIMER_PERIODIC = 1, TIMER_TSC_DEADLINE = 2 };
 /* Start-up state of the vCPU as its APIC sees it (for the SMP issue: APs wait for INIT-SIPI). */
 enum vlapic_cpu_state { VLAPIC_CPU_RUNNING, VLAPIC_CPU_WAIT_INIT, VLAPIC_CPU_WAIT_SIPI, VLAPIC_CPU_SIPI_RECEIVED };
 
+/* Shared by the VM's vCPUs (an IPI writes the target's IRR, lowest-priority delivery reads every
+ * APR): every vlapic_* call runs with the VM's vm->lock held (kernel/vm.h), the owner's own
+ * accesses included. An accepted interrupt, NMI, INIT or SIPI kicks the target (vcpu_kick). */
 struct vlapic {
 	struct vcpu *vcpu;
 	uint32_t id;        /* the x2APIC ID (= vCPU index); xAPIC ID register is id << 24 */
