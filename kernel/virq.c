@@ -30,15 +30,16 @@ static void sync_cr8(struct vcpu *vcpu)
 		vmm_set_reg(vcpu, VM_REG_CR8, cr8);
 }
 
-/* An NMI goes in before any interrupt; the backend refuses when an event is already queued. */
+/* An NMI goes in before any interrupt. The backend refuses while an event is queued or the guest's
+ * NMI handler runs (NMI blocking until its IRET): the NMI then waits for a later entry, and a
+ * maskable interrupt may still go in now, since NMI blocking does not block INTR. True if it went in. */
 static bool deliver_nmi(struct vcpu *vcpu)
 {
 	struct vm_event ev = { .kind = VM_EVENT_NMI, .vector = 2 };
 
-	if (!vcpu->lapic || !vlapic_has_nmi(vcpu->lapic))
+	if (!vcpu->lapic || !vlapic_has_nmi(vcpu->lapic) || vmm_inject(vcpu, &ev))
 		return false;
-	if (vmm_inject(vcpu, &ev) == 0)
-		vlapic_take_nmi(vcpu->lapic);
+	vlapic_take_nmi(vcpu->lapic);
 	return true;
 }
 

@@ -34,8 +34,11 @@ int vmx_compute_controls(const struct vmx_caps *caps, struct vmx_controls *out, 
 {
 	struct control_word words[] = {
 		/* The preemption timer is a backstop for CPUs (and emulators) that do not exit for a host
-		 * interrupt while the guest has interrupts disabled. */
-		{ "pin-based", caps->pin, PIN_PREEMPTION_TIMER, PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING, &out->pin },
+		 * interrupt while the guest has interrupts disabled. Virtual NMIs are required: with NMI
+		 * exiting alone a guest IRET never ends the NMI blocking an injected NMI starts (SDM vol. 3C
+		 * 25.3), so a guest's second NMI could never go in. */
+		{ "pin-based", caps->pin, PIN_PREEMPTION_TIMER,
+		  PIN_EXTERNAL_INTERRUPT | PIN_NMI_EXITING | PIN_VIRTUAL_NMI, &out->pin },
 		{ "processor-based", caps->proc, PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
 		  PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY_CONTROLS |
 			  PROC_TSC_OFFSETTING | GUEST_STATE_EXITS, &out->proc },
