@@ -57,11 +57,11 @@ static void set_weight(struct sched_entity *se, uint32_t weight)
 
 static uint64_t usable_mask(const struct sched_params *p)
 {
-	uint64_t mask = (p->cpu_mask ? p->cpu_mask : ~0ull) & sched_g.online;
+	uint64_t mask = (p->cpu_mask ? p->cpu_mask : ~0ull) & sched_g.online & ~sched_reserved();
 
-	if (!(mask & ~sched_reserved()))
+	if (!mask)
 		mask = sched_g.online & ~sched_reserved();
-	return mask ? mask : sched_g.online;
+	return mask ? mask : sched_g.online; /* every core pinned: admission should have refused */
 }
 
 void sched_entity_init(struct sched_entity *se, const struct sched_params *p)
