@@ -25,7 +25,7 @@ ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c ar
                arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
 ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
-SCHED_SRCS  := sched/sched.c sched/sched_rr.c sched/sched_shares.c
+SCHED_SRCS  := sched/sched.c sched/sched_place.c sched/sched_rr.c sched/sched_shares.c
 # drivers/host: the machine's own devices; drivers/pc: the guest platform's device models.
 DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \
                drivers/pc/platform.c drivers/pc/vdebugcon.c drivers/pc/vcmos.c drivers/pc/vtestexit.c \

@@ -147,8 +147,16 @@ static void load_config(const struct boot_info *info)
 	kprintf("basalt: config from %s (%llu bytes)\n", info->config_source, (unsigned long long)info->config_size);
 	if (config_parse(info->config, info->config_size, &limits, &config))
 		kprintf("basalt: config unusable; no VM will run\n");
-	sched_init(cpu_count, config.policy == CONFIG_SCHED_SHARES ? SCHED_POLICY_SHARES : SCHED_POLICY_RR,
-		   (uint64_t)(config.timeslice_us ? config.timeslice_us : CONFIG_DEFAULT_TIMESLICE_US) * 1000);
+	/* One core runs cpu_run_loop today: the scheduler gets only it until the other cores run loops. */
+	struct sched_host host = {
+		.ncpus = 1,
+		.timeslice_ns = (uint64_t)(config.timeslice_us ? config.timeslice_us : CONFIG_DEFAULT_TIMESLICE_US) * 1000,
+		.now_ns = clock_ns,
+		.resched_cpu = vcpu_resched_cpu,
+	};
+
+	vcpu_default_class = config.policy == CONFIG_SCHED_SHARES ? SCHED_CLASS_SHARES : SCHED_CLASS_RR;
+	sched_init(&host);
 }
 
 /* CR4 and EFER bits are reserved for a guest whose CPUID lacks the feature that defines them: the
@@ -191,8 +199,8 @@ void kernel_main(struct boot_info *info)
 	load_config(info);
 	create_vms(info);
 	report_memory(info);
-	kprintf("basalt: %u VMs running, scheduler %s, slice %llu us\n", vm_count, sched_policy_name(0),
-		(unsigned long long)(sched_timeslice_ns(0) / 1000));
+	kprintf("basalt: %u VMs running, scheduler %s, slice %llu us\n", vm_count,
+		config.policy == CONFIG_SCHED_SHARES ? "shares" : "rr", (unsigned long long)(sched_timeslice_ns() / 1000));
 	cpu_run_loop(0);
 	machine_stop(report_final(config.refused));
 }

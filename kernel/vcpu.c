@@ -60,7 +60,13 @@ int vcpu_create(struct vm *vm, unsigned id)
 		return rc;
 	/* Every VM's TSC starts near 0 when it is created, as after a reset. */
 	vmm_set_reg(v, VM_REG_TSC_OFFSET, vm->tsc_offset);
-	sched_entity_init(&v->se, vm->cfg->shares, 0);
+	{
+		/* Until config_vm.c parses a per-VM policy, every VM takes the global one. */
+		struct sched_params sp = { .cls = vcpu_default_class, .weight = vm->cfg->shares,
+					   .cpu_mask = vm->cfg->cpu_mask, .pinned_cpu = -1, .group = vm->id };
+
+		sched_entity_init(&v->se, &sp);
+	}
 	/* Secondary vCPUs wait for the guest's INIT-SIPI-SIPI through their local APIC (vcpu_start.c). */
 	if (id == 0)
 		sched_wake(&v->se);
@@ -75,6 +81,16 @@ void vcpu_destroy(struct vcpu *vcpu)
 		vmm->vcpu_destroy(vcpu);
 	vlapic_destroy(vcpu);
 	pages_free(vcpu, VCPU_PAGES);
+}
+
+enum sched_class vcpu_default_class = SCHED_CLASS_RR;
+
+/* The scheduler wants cpu to look again. Only the boot cpu runs a loop today, so this is always the
+ * caller's own cpu: the flag makes run_turn call sched_tick at its next exit. */
+void vcpu_resched_cpu(unsigned cpu)
+{
+	if (cpu == 0)
+		this_cpu()->resched = true;
 }
 
 void vcpu_timer_interrupt(void)
@@ -154,15 +170,20 @@ static void idle_until(uint64_t wake_ns)
  * that comes first. Also queues sleepers whose time has come, so a tick sees them waiting. */
 static void arm_timer(unsigned cpu, struct vcpu *v, uint64_t now, uint64_t unaccounted)
 {
-	uint64_t slice = sched_timeslice_ns(cpu);
+	uint64_t slice = sched_timeslice_ns();
 	/* A vCPU alone on its queue keeps running past its slice (nobody to preempt it for), so the
 	 * account can exceed a slice: then the next check is due at the next slice boundary. */
 	uint64_t left = slice - (v->se.slice_used_ns + unaccounted) % slice;
 	uint64_t next_event = earliest(wake_sleepers(now), virq_poll_timers(v->vm, now));
 
+	/* Nobody waits on this cpu (a pinned core, or a vCPU alone): no slice timer, device events
+	 * only. A wake onto this cpu calls vcpu_resched_cpu, whose tick re-arms this. Read after
+	 * wake_sleepers, which may just have queued someone here. */
+	if (!sched_tick_needed(cpu))
+		left = UINT64_MAX;
 	if (next_event && next_event - now < left)
 		left = next_event > now ? next_event - now : 1;
-	lapic_timer_oneshot(left);
+	lapic_timer_oneshot(left == UINT64_MAX ? 0 : left);
 }
 
 /*

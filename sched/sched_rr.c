@@ -1,58 +1,52 @@
 /* SPDX-License-Identifier: MIT */
-/* Round-robin policy: FIFO queue, fixed slice; an unfinished slice resumes at the head. */
+/* Round-robin class (also holds a pinned core's entity): FIFO, fixed slice; an unfinished slice resumes at the head. */
 #include "sched/sched.h"
 
-static bool slice_over(const struct runqueue *rq, const struct sched_entity *se)
+static bool slice_over(const struct sched_entity *se, uint64_t slice_ns)
 {
-	return se->slice_used_ns >= rq->timeslice_ns;
+	return se->slice_used_ns >= slice_ns;
 }
 
-static void rr_init(struct runqueue *rq)
+static void rr_enqueue(struct sched_queue *q, struct sched_entity *se)
 {
-	(void)rq;
+	sched_q_push_tail(q, se);
 }
 
-static void rr_enqueue(struct runqueue *rq, struct sched_entity *se)
+static void rr_dequeue(struct sched_queue *q, struct sched_entity *se)
 {
-	sched_rq_push_tail(rq, se);
+	sched_q_remove(q, se);
 }
 
-static void rr_dequeue(struct runqueue *rq, struct sched_entity *se)
+static struct sched_entity *rr_pick_next(struct sched_queue *q)
 {
-	sched_rq_remove(rq, se);
+	return sched_q_pop_head(q);
 }
 
-static struct sched_entity *rr_pick_next(struct runqueue *rq)
+/* Stopped early (an exit the core chose to reschedule on, or a higher class): it keeps its turn. */
+static void rr_put_prev(struct sched_queue *q, struct sched_entity *se, uint64_t slice_ns)
 {
-	return sched_rq_pop_head(rq);
-}
-
-/* Stopped early (an exit the core chose to reschedule on): it keeps its turn. */
-static void rr_put_prev(struct runqueue *rq, struct sched_entity *se)
-{
-	if (!slice_over(rq, se)) {
-		sched_rq_push_head(rq, se);
+	if (!slice_over(se, slice_ns)) {
+		sched_q_push_head(q, se);
 		return;
 	}
 	se->slice_used_ns = 0;
-	sched_rq_push_tail(rq, se);
+	sched_q_push_tail(q, se);
 }
 
-/* Alone on the cpu there is no one to hand over to, so the slice just runs on. */
-static bool rr_tick(struct runqueue *rq, struct sched_entity *curr)
+/* Alone in the class there is no one to hand over to, so the slice just runs on. */
+static bool rr_tick(const struct sched_queue *q, const struct sched_entity *curr, uint64_t slice_ns)
 {
-	return rq->head && slice_over(rq, curr);
+	return q->head && slice_over(curr, slice_ns);
 }
 
-static void rr_yield(struct runqueue *rq, struct sched_entity *curr)
+static void rr_yield(struct sched_entity *curr, uint64_t slice_ns)
 {
-	if (!slice_over(rq, curr))
-		curr->slice_used_ns = rq->timeslice_ns;
+	if (!slice_over(curr, slice_ns))
+		curr->slice_used_ns = slice_ns;
 }
 
-const struct sched_ops sched_rr_ops = {
+const struct sched_class_ops sched_rr_ops = {
 	.name = "rr",
-	.init = rr_init,
 	.enqueue = rr_enqueue,
 	.dequeue = rr_dequeue,
 	.pick_next = rr_pick_next,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Weighted fair-share policy: run the smallest weighted virtual time; queue sorted by it. */
+/* Weighted fair-share class: run the smallest weighted virtual time; queue sorted by it. */
 #include "sched/sched.h"
 
 /* vruntime advances 1024/weight ns per ns run, so weight 1024 runs at wall speed. */
@@ -30,9 +30,9 @@ static uint64_t weighted_delta(const struct sched_entity *se, uint64_t ran_ns)
 }
 
 /* min_vruntime only moves forward, so a sleeper cannot drag the floor back. */
-static void update_min_vruntime(struct runqueue *rq)
+static void update_min_vruntime(struct sched_queue *q)
 {
-	struct sched_entity *curr = rq->current;
+	struct sched_entity *curr = q->curr;
 	bool have = false;
 	uint64_t min = 0;
 
@@ -40,94 +40,87 @@ static void update_min_vruntime(struct runqueue *rq)
 		min = curr->vruntime;
 		have = true;
 	}
-	if (rq->head && (!have || vr_before(rq->head->vruntime, min))) {
-		min = rq->head->vruntime;
+	if (q->head && (!have || vr_before(q->head->vruntime, min))) {
+		min = q->head->vruntime;
 		have = true;
 	}
-	if (have && vr_before(rq->min_vruntime, min))
-		rq->min_vruntime = min;
+	if (have && vr_before(q->min_vruntime, min))
+		q->min_vruntime = min;
 }
 
 /* Searches after `from` (NULL = whole queue); ties go last so equals run in arrival order. */
-static void insert_sorted(struct runqueue *rq, struct sched_entity *se, struct sched_entity *from)
+static void insert_sorted(struct sched_queue *q, struct sched_entity *se, struct sched_entity *from)
 {
 	struct sched_entity *prev = from;
-	struct sched_entity *p = from ? from->next : rq->head;
+	struct sched_entity *p = from ? from->next : q->head;
 
 	while (p && !vr_before(se->vruntime, p->vruntime)) {
 		prev = p;
 		p = p->next;
 	}
-	sched_rq_insert_after(rq, prev, se);
-}
-
-/* min_vruntime is left as is: blocked entities keep their place across a policy change. */
-static void shares_init(struct runqueue *rq)
-{
-	(void)rq;
+	sched_q_insert_after(q, prev, se);
 }
 
 /* Sleepers rejoin no earlier than the queue's floor, so they cannot bank credit. */
-static void shares_enqueue(struct runqueue *rq, struct sched_entity *se)
+static void shares_enqueue(struct sched_queue *q, struct sched_entity *se)
 {
-	update_min_vruntime(rq);
-	if (vr_before(se->vruntime, rq->min_vruntime) ||
-	    se->vruntime - rq->min_vruntime > SHARES_MAX_LEAD)
-		se->vruntime = rq->min_vruntime;
-	insert_sorted(rq, se, NULL);
+	update_min_vruntime(q);
+	if (vr_before(se->vruntime, q->min_vruntime) ||
+	    se->vruntime - q->min_vruntime > SHARES_MAX_LEAD)
+		se->vruntime = q->min_vruntime;
+	insert_sorted(q, se, NULL);
 }
 
-static void shares_dequeue(struct runqueue *rq, struct sched_entity *se)
+static void shares_dequeue(struct sched_queue *q, struct sched_entity *se)
 {
-	sched_rq_remove(rq, se);
+	sched_q_remove(q, se);
 }
 
-static struct sched_entity *shares_pick_next(struct runqueue *rq)
+static struct sched_entity *shares_pick_next(struct sched_queue *q)
 {
-	update_min_vruntime(rq);
-	return sched_rq_pop_head(rq);
+	update_min_vruntime(q);
+	return sched_q_pop_head(q);
 }
 
 /* A yielder goes behind the head even if its vruntime is smallest, or it would be re-picked at once. */
-static void shares_put_prev(struct runqueue *rq, struct sched_entity *se)
+static void shares_put_prev(struct sched_queue *q, struct sched_entity *se, uint64_t slice_ns)
 {
 	if (se->yield_pending) {
 		se->yield_pending = false;
 		se->slice_used_ns = 0;
-		insert_sorted(rq, se, rq->head);
+		insert_sorted(q, se, q->head);
 		return;
 	}
-	if (se->slice_used_ns >= rq->timeslice_ns)
+	if (se->slice_used_ns >= slice_ns)
 		se->slice_used_ns = 0;
-	insert_sorted(rq, se, NULL);
+	insert_sorted(q, se, NULL);
 }
 
-static void shares_account(struct runqueue *rq, struct sched_entity *se, uint64_t ran_ns)
+static void shares_account(struct sched_queue *q, struct sched_entity *se, uint64_t ran_ns)
 {
 	se->vruntime += weighted_delta(se, ran_ns);
-	update_min_vruntime(rq);
+	update_min_vruntime(q);
 }
 
 /* The granularity keeps near-equal entities from swapping on every tick. */
-static bool shares_tick(struct runqueue *rq, struct sched_entity *curr)
+static bool shares_tick(const struct sched_queue *q, const struct sched_entity *curr, uint64_t slice_ns)
 {
-	if (!rq->head)
+	if (!q->head)
 		return false;
 	if (curr->yield_pending)
 		return true;
-	return curr->slice_used_ns >= rq->timeslice_ns &&
-	       vr_before(rq->head->vruntime, curr->vruntime);
+	return curr->slice_used_ns >= slice_ns &&
+	       vr_before(q->head->vruntime, curr->vruntime);
 }
 
-static void shares_yield(struct runqueue *rq, struct sched_entity *curr)
+static void shares_yield(struct sched_entity *curr, uint64_t slice_ns)
 {
-	(void)rq;
+	(void)slice_ns;
 	curr->yield_pending = true;
 }
 
-const struct sched_ops sched_shares_ops = {
+const struct sched_class_ops sched_shares_ops = {
 	.name = "shares",
-	.init = shares_init,
 	.enqueue = shares_enqueue,
 	.dequeue = shares_dequeue,
 	.pick_next = shares_pick_next,

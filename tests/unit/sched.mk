@@ -1,2 +1,2 @@
 UNIT_TESTS += sched
-UNIT_SRCS_sched := sched/sched.c sched/sched_rr.c sched/sched_shares.c
+UNIT_SRCS_sched := sched/sched.c sched/sched_place.c sched/sched_rr.c sched/sched_shares.c

@@ -18,6 +18,31 @@
 #define UNUSED __attribute__((unused))
 #define MAX_SIM 8
 
+static enum sched_class old_cls;
+
+/* The tests below were written for one policy per cpu: entities get that class, pinned by mask. */
+static void old_init(unsigned ncpus, enum sched_class cls, uint64_t slice_ns)
+{
+	struct sched_host h = { .ncpus = ncpus, .timeslice_ns = slice_ns };
+
+	sched_init(&h);
+	old_cls = cls;
+}
+
+static void old_entity(struct sched_entity *se, uint32_t weight, unsigned cpu)
+{
+	struct sched_params p = { .cls = old_cls, .weight = weight, .cpu_mask = 1ull << cpu };
+
+	sched_entity_init(se, &p);
+}
+
+/* Changes a running entity's weight behind the scheduler's back (only its accounting is tested). */
+static void set_w(struct sched_entity *se, uint32_t w)
+{
+	se->weight = w;
+	se->inv_weight = (1ull << 32) / w;
+}
+
 /* What a simulation saw: ticks per entity and the longest wait between two runs. */
 struct sim {
 	struct sched_entity se[MAX_SIM];
@@ -33,7 +58,7 @@ static void sim_setup(struct sim *s, unsigned cpu, const uint32_t *weights, unsi
 {
 	*s = (struct sim){ .n = n };
 	for (unsigned i = 0; i < n; i++) {
-		sched_entity_init(&s->se[i], weights[i], cpu);
+		old_entity(&s->se[i], weights[i], cpu);
 		sched_wake(&s->se[i]);
 	}
 }
@@ -99,7 +124,7 @@ static void assert_shares(const struct sim *s, const uint32_t *weights, unsigned
 static void add_entities(struct sched_entity *e, unsigned n, unsigned cpu, unsigned nwake)
 {
 	for (unsigned i = 0; i < n; i++) {
-		sched_entity_init(&e[i], 100, cpu);
+		old_entity(&e[i], 100, cpu);
 		if (i < nwake)
 			sched_wake(&e[i]);
 	}
@@ -129,9 +154,9 @@ static void test_empty_queue_returns_null(void **state UNUSED)
 {
 	struct sched_entity a;
 
-	sched_init(2, SCHED_POLICY_RR, 3 * MS);
+	old_init(2, SCHED_CLASS_RR, 3 * MS);
 	assert_null(sched_pick(0));
-	sched_entity_init(&a, 100, 0);
+	old_entity(&a, 100, 0);
 	assert_int_equal(a.state, SCHED_STATE_NEW);
 	assert_null(sched_pick(0)); /* NEW is not runnable until woken */
 	assert_int_equal(sched_nr_runnable(0), 0);
@@ -148,7 +173,7 @@ static void test_rr_cycle_and_slice_expiry(void **state UNUSED)
 {
 	struct sched_entity e[3];
 
-	sched_init(1, SCHED_POLICY_RR, 3 * MS);
+	old_init(1, SCHED_CLASS_RR, 3 * MS);
 	add_entities(e, 3, 0, 3);
 	assert_int_equal(sched_nr_runnable(0), 3);
 	for (int round = 0; round < 4; round++) {
@@ -168,7 +193,7 @@ static void test_rr_unfinished_slice_resumes(void **state UNUSED)
 {
 	struct sched_entity e[2];
 
-	sched_init(1, SCHED_POLICY_RR, 3 * MS);
+	old_init(1, SCHED_CLASS_RR, 3 * MS);
 	add_entities(e, 2, 0, 2);
 	assert_ptr_equal(sched_pick(0), &e[0]);
 	assert_false(sched_tick(0, &e[0], MS));
@@ -186,7 +211,7 @@ static void test_rr_yield(void **state UNUSED)
 {
 	struct sched_entity e[3];
 
-	sched_init(1, SCHED_POLICY_RR, 10 * MS);
+	old_init(1, SCHED_CLASS_RR, 10 * MS);
 	add_entities(e, 3, 0, 3);
 	assert_ptr_equal(sched_pick(0), &e[0]);
 	assert_false(sched_tick(0, &e[0], MS));
@@ -202,7 +227,7 @@ static void test_rr_block_and_wake(void **state UNUSED)
 {
 	struct sched_entity e[3];
 
-	sched_init(1, SCHED_POLICY_RR, 3 * MS);
+	old_init(1, SCHED_CLASS_RR, 3 * MS);
 	add_entities(e, 3, 0, 3);
 	assert_int_equal(run_slice(0, &e[0]), 3);
 	assert_ptr_equal(sched_pick(0), &e[1]);
@@ -232,7 +257,7 @@ static void test_wake_is_idempotent(void **state UNUSED)
 {
 	struct sched_entity e[2];
 
-	sched_init(1, SCHED_POLICY_RR, 3 * MS);
+	old_init(1, SCHED_CLASS_RR, 3 * MS);
 	add_entities(e, 2, 0, 1);
 	sched_wake(&e[0]);
 	assert_int_equal(sched_nr_runnable(0), 1);
@@ -260,7 +285,7 @@ static void test_kill(void **state UNUSED)
 {
 	struct sched_entity e[3];
 
-	sched_init(1, SCHED_POLICY_RR, 3 * MS);
+	old_init(1, SCHED_CLASS_RR, 3 * MS);
 	add_entities(e, 3, 0, 3);
 	assert_ptr_equal(sched_pick(0), &e[0]);
 	sched_kill(&e[0]); /* running */
@@ -283,7 +308,7 @@ static void test_per_cpu_independence(void **state UNUSED)
 {
 	struct sched_entity e[5];
 
-	sched_init(2, SCHED_POLICY_RR, 2 * MS);
+	old_init(2, SCHED_CLASS_RR, 2 * MS);
 	add_entities(e, 2, 0, 2);
 	add_entities(e + 2, 3, 1, 3);
 	assert_int_equal(sched_nr_runnable(0), 2);
@@ -294,7 +319,7 @@ static void test_per_cpu_independence(void **state UNUSED)
 
 		assert_int_equal(se->cpu, cpu);
 		assert_true(cpu == 0 ? se < &e[2] : se >= &e[2]);
-		assert_ptr_equal(sched_current(cpu), se);
+		{ struct sched_entity_stats st; sched_entity_stats(se, &st); assert_int_equal(st.cpu, cpu); assert_int_equal(st.state, SCHED_STATE_RUNNING); }
 		sched_put_prev(cpu, se, 2 * MS);
 	}
 	assert_int_equal(e[0].switches_in, 15);
@@ -304,29 +329,23 @@ static void test_per_cpu_independence(void **state UNUSED)
 	assert_int_equal(sched_nr_runnable(1), 3);
 }
 
-static void test_policy_per_cpu(void **state UNUSED)
+static void test_names_and_bad_cpus(void **state UNUSED)
 {
 	struct sched_entity a;
 
-	sched_init(2, SCHED_POLICY_RR, 0);
-	assert_int_equal(sched_timeslice_ns(1), SCHED_TIMESLICE_DEFAULT_NS);
-	assert_int_equal(sched_timeslice_ns(2), 0);
-	assert_int_equal(sched_set_policy(1, SCHED_POLICY_SHARES), 0);
-	assert_string_equal(sched_policy_name(0), "rr");
-	assert_string_equal(sched_policy_name(1), "shares");
-	assert_string_equal(sched_policy_name(7), "none");
-	assert_int_equal(sched_set_policy(7, SCHED_POLICY_RR), -EINVAL);
-	assert_int_equal(sched_set_policy(0, (enum sched_policy)9), -EINVAL);
-	sched_entity_init(&a, 100, 1);
-	sched_wake(&a);
-	assert_int_equal(sched_set_policy(1, SCHED_POLICY_RR), -EBUSY);
-	sched_init(1, SCHED_POLICY_SHARES, MS);
-	assert_string_equal(sched_policy_name(0), "shares");
-	sched_entity_init(&a, 100, 5); /* no such cpu: ignored */
-	sched_wake(&a);
-	assert_int_equal(a.state, SCHED_STATE_NEW);
-	assert_null(sched_pick(0));
+	old_init(2, SCHED_CLASS_RR, 0);
+	assert_int_equal(sched_timeslice_ns(), SCHED_TIMESLICE_DEFAULT_NS);
+	assert_int_equal(sched_ncpus(), 2);
+	assert_string_equal(sched_class_name(SCHED_CLASS_PINNED), "pinned");
+	assert_string_equal(sched_class_name(SCHED_CLASS_RR), "rr");
+	assert_string_equal(sched_class_name(SCHED_CLASS_SHARES), "shares");
+	assert_string_equal(sched_class_name((enum sched_class)9), "?");
+	old_entity(&a, 100, 5); /* no such cpu: the mask is cut to the online cpus */
+	assert_true(a.cpu < 2);
+	assert_int_equal(a.cpu_mask, 3);
+	assert_null(sched_pick(7));
 	assert_true(sched_tick(5, &a, MS));
+	assert_false(sched_tick_needed(9));
 }
 
 static void test_rr_spinner_lets_short_one_run(void **state UNUSED)
@@ -334,7 +353,7 @@ static void test_rr_spinner_lets_short_one_run(void **state UNUSED)
 	struct sched_entity e[2]; /* a spinner and a quick one */
 	unsigned ticks = 0;
 
-	sched_init(1, SCHED_POLICY_RR, 10 * MS);
+	old_init(1, SCHED_CLASS_RR, 10 * MS);
 	add_entities(e, 2, 0, 1);
 	assert_ptr_equal(sched_pick(0), &e[0]);
 	for (int i = 0; i < 25; i++) /* alone: nobody to hand over to */
@@ -355,7 +374,7 @@ static void test_rr_no_starvation(void **state UNUSED)
 	static const uint32_t w[5] = { 1, 100, 10000, 100, 100 };
 	struct sim s;
 
-	sched_init(1, SCHED_POLICY_RR, 4 * MS);
+	old_init(1, SCHED_CLASS_RR, 4 * MS);
 	sim_setup(&s, 0, w, 5);
 	sim_run(&s, 0, 2000, MS);
 	for (unsigned i = 0; i < 5; i++) {
@@ -369,7 +388,7 @@ static void run_shares_case(const uint32_t *w, unsigned n, uint64_t slice_ns)
 {
 	struct sim s;
 
-	sched_init(1, SCHED_POLICY_SHARES, slice_ns);
+	old_init(1, SCHED_CLASS_SHARES, slice_ns);
 	sim_setup(&s, 0, w, n);
 	sim_run(&s, 0, 10000, MS);
 	assert_shares(&s, w, 10000);
@@ -394,7 +413,7 @@ static void test_shares_no_starvation(void **state UNUSED)
 	static const uint32_t w[3] = { 100, 200, 300 };
 	struct sim s;
 
-	sched_init(1, SCHED_POLICY_SHARES, 10 * MS);
+	old_init(1, SCHED_CLASS_SHARES, 10 * MS);
 	sim_setup(&s, 0, w, 3);
 	sim_run(&s, 0, 10000, MS);
 	for (unsigned i = 0; i < 3; i++) {
@@ -412,7 +431,7 @@ static void test_shares_sleeper_does_not_monopolise(void **state UNUSED)
 	uint64_t floor;
 	unsigned before;
 
-	sched_init(1, SCHED_POLICY_SHARES, 10 * MS);
+	old_init(1, SCHED_CLASS_SHARES, 10 * MS);
 	sim_setup(&s, 0, w, 3);
 	sim_run(&s, 0, 300, MS);
 	sched_block(&s.se[2]);
@@ -432,7 +451,7 @@ static void test_shares_granularity_and_spinner(void **state UNUSED)
 {
 	struct sched_entity e[2];
 
-	sched_init(1, SCHED_POLICY_SHARES, 10 * MS);
+	old_init(1, SCHED_CLASS_SHARES, 10 * MS);
 	add_entities(e, 2, 0, 1);
 	assert_ptr_equal(sched_pick(0), &e[0]);
 	for (int i = 0; i < 50; i++) /* alone: never preempted */
@@ -452,7 +471,7 @@ static void test_shares_yield(void **state UNUSED)
 {
 	struct sched_entity e[3];
 
-	sched_init(1, SCHED_POLICY_SHARES, 10 * MS);
+	old_init(1, SCHED_CLASS_SHARES, 10 * MS);
 	add_entities(e, 3, 0, 3);
 	for (unsigned i = 0; i < 3; i++) /* make e[0] < e[1] < e[2] in vruntime */
 		pick_put(0, &e[i], (i + 1) * 10 * MS);
@@ -470,20 +489,20 @@ static void test_shares_weight_math(void **state UNUSED)
 	struct sched_entity a, b, c;
 	uint64_t before;
 
-	sched_init(1, SCHED_POLICY_SHARES, 10 * MS);
-	sched_entity_init(&a, 1024, 0);
-	sched_entity_init(&b, 0, 0);
-	sched_entity_init(&c, 20000, 0);
+	old_init(1, SCHED_CLASS_SHARES, 10 * MS);
+	old_entity(&a, 1024, 0);
+	old_entity(&b, 0, 0);
+	old_entity(&c, 20000, 0);
 	assert_int_equal(b.weight, SCHED_WEIGHT_DEFAULT);
 	assert_int_equal(c.weight, SCHED_WEIGHT_MAX);
 	sched_wake(&a);
 	assert_ptr_equal(sched_pick(0), &a);
 	assert_false(sched_tick(0, &a, MS));
 	assert_int_equal(a.vruntime, MS); /* weight 1024 runs at wall speed */
-	sched_set_weight(&a, 100);
+	set_w(&a, 100);
 	assert_false(sched_tick(0, &a, MS));
 	assert_true(a.vruntime - MS >= 10239999 && a.vruntime - MS <= 10240000);
-	sched_set_weight(&a, 1);
+	set_w(&a, 1);
 	before = a.vruntime;
 	sched_tick(0, &a, UINT64_MAX); /* clamped, not wrapped */
 	assert_true(a.vruntime - before == ((1ull << 54) - 1) * 1024);
@@ -495,9 +514,9 @@ static void test_shares_new_entity_after_wrap(void **state UNUSED)
 {
 	struct sched_entity a, b;
 
-	sched_init(1, SCHED_POLICY_SHARES, 10 * MS);
-	sched_entity_init(&a, 1, 0);
-	sched_entity_init(&b, 100, 0);
+	old_init(1, SCHED_CLASS_SHARES, 10 * MS);
+	old_entity(&a, 1, 0);
+	old_entity(&b, 100, 0);
 	sched_wake(&a);
 	assert_ptr_equal(sched_pick(0), &a);
 	assert_false(sched_tick(0, &a, 1ull << 53));
@@ -516,7 +535,7 @@ static void test_shares_vruntime_wraps(void **state UNUSED)
 	static const uint32_t w[2] = { 1, 2 };
 	struct sim s;
 
-	sched_init(1, SCHED_POLICY_SHARES, 1ull << 48);
+	old_init(1, SCHED_CLASS_SHARES, 1ull << 48);
 	sim_setup(&s, 0, w, 2);
 	sim_run(&s, 0, 3000, 1ull << 47);
 	assert_true(s.se[0].total_ns / 3 > UINT64_MAX / 1024); /* weight 1 wrapped many times */
@@ -580,7 +599,7 @@ int main(void)
 		cmocka_unit_test(test_wake_is_idempotent),
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_per_cpu_independence),
-		cmocka_unit_test(test_policy_per_cpu),
+		cmocka_unit_test(test_names_and_bad_cpus),
 		cmocka_unit_test(test_rr_spinner_lets_short_one_run),
 		cmocka_unit_test(test_rr_no_starvation),
 		cmocka_unit_test(test_shares_proportional),
