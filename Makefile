@@ -10,7 +10,7 @@ OBJCOPY := objcopy
 
 # ---- source lists, per folder ------------------------------------------------
 BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c boot/efi/efi_exit.c
-KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/palloc.c \
+KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/config_sched.c kernel/palloc.c \
                kernel/vm.c kernel/vcpu.c kernel/vcpu_start.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
                kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/mmio_exit.c kernel/report.c kernel/virq.c \
@@ -84,7 +84,7 @@ $(BUILD)/hv/basalt_section.o: tools/empty-section.S
 $(BUILD)/basalt.so: $(HV_OBJS) $(BUILD)/hv/basalt_section.o linker.ld
 	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T linker.ld --wrap=memset --wrap=memcpy $(EFI_LIBS) $(HV_OBJS) \
 	      $(BUILD)/hv/basalt_section.o $(LIBFDT_A) -L/usr/lib -lefi -lgnuefi -o $@
-	@tools/check-undefined.sh $@
+	@tools/check-undefined.sh $@ || { rm -f $@; exit 1; } # a failed check must not leave the file to pass next time
 	@echo "HV_LINK_OBJS=$(HV_OBJS)" > $(BUILD)/hv/link-objects
 
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .rel.* \

@@ -6,7 +6,7 @@
  * /              only /basalt and /vms; no properties, no other nodes (fatal)
  * /basalt        required; every problem here refuses the whole config (-EINVAL)
  *   version        1 cell, required, must be 1
- *   sched          "rr" | "shares"; default "rr"
+ *   sched          "rr" | "shares": the policy of VMs without their own `sched`; default "shares"
  *   timeslice-us   1 cell, CONFIG_MIN_TIMESLICE_US..CONFIG_MAX_TIMESLICE_US; default 10000
  * /vms           optional (missing or empty: "no VMs defined"); no properties (fatal)
  * /vms/<name>    one VM each, in blob order; name: 1..CONFIG_NAME_MAX-1 chars of [a-z0-9_-],
@@ -17,6 +17,10 @@
  *   vcpus          1 cell, 1..CONFIG_MAX_VCPUS; default 1
  *   shares         1 cell, 1..CONFIG_MAX_SHARES; default CONFIG_DEFAULT_SHARES
  *   cpus           1..64 cells, host CPU indices < limits->host_cpus, no repeats; default all
+ *   sched          "pinned" | "rr" | "shares"; default /basalt sched. Pinned: vCPU k owns the k-th core
+ *                  of cpus (the highest free cores without cpus); a core pinned twice, fewer cores
+ *                  than vCPUs, or taking another VM's last core refuses the VM; pinned cores leave
+ *                  the masks of the other VMs, and a VM left without a core is refused (config_sched.c)
  *   Exactly one of image, image-data, kernel, kernel-data, multiboot, multiboot-data (a pair names
  *   the conflict); it sets the kind:
  *   image          flat: one string, a boot-medium path of 1..CONFIG_PATH_MAX-1 printable characters
@@ -326,7 +330,7 @@ static void parse_one_vm(const void *blob, int node, const struct config_limits 
 			 struct basalt_config *out)
 {
 	struct vm_config vm; /* ~1.7 KiB, mostly cmdline: fine on the 64 KiB boot stack */
-	struct vm_parse p = { .blob = blob, .limits = limits, .vm = &vm };
+	struct vm_parse p = { .blob = blob, .limits = limits, .vm = &vm, .default_policy = out->policy };
 	char shown[CONFIG_SHOW_MAX];
 	int len;
 	const char *name = fdt_get_name(blob, node, &len);
@@ -337,7 +341,8 @@ static void parse_one_vm(const void *blob, int node, const struct config_limits 
 	}
 	config_show(shown, sizeof(shown), name, (size_t)len);
 	fmt_snprintf(p.err.node, sizeof(p.err.node), "/vms/%s", shown);
-	if (config_parse_vm(&p, node, name, len) || admit_vm(out, &vm, limits, &p.err)) {
+	if (config_parse_vm(&p, node, name, len) || admit_vm(out, &vm, limits, &p.err) ||
+	    config_admit_sched(out, &vm, config_vm_names_cpus(&p), limits, &p.err)) {
 		print_err(&p.err, "VM refused");
 		out->refused++;
 		return;
@@ -371,7 +376,7 @@ int config_parse(const void *blob, size_t size, const struct config_limits *limi
 	if (!out || !limits || !limits->host_cpus)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	out->policy = CONFIG_SCHED_RR;
+	out->policy = CONFIG_SCHED_SHARES;
 	out->timeslice_us = CONFIG_DEFAULT_TIMESLICE_US;
 	err = check_blob(blob, size);
 	if (err) {

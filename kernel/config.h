@@ -29,6 +29,7 @@
 enum config_sched_policy {
 	CONFIG_SCHED_RR = 0,     /* round robin with a fixed time slice */
 	CONFIG_SCHED_SHARES = 1, /* weighted fair shares */
+	CONFIG_SCHED_PINNED = 2, /* every vCPU owns a host core (per VM only) */
 };
 
 enum config_vm_kind {
@@ -65,7 +66,9 @@ struct vm_config {
 	uint64_t load_address;       /* flat only, guest-physical; 0 for a Linux VM */
 	uint64_t entry;              /* flat only, guest-physical, 64-bit long mode entry; 0 for Linux */
 	uint32_t shares;             /* scheduling weight */
-	uint64_t cpu_mask;           /* host CPUs the VM may run on (bit n = cpu n) */
+	uint64_t cpu_mask;           /* host CPUs the VM may run on (bit n = cpu n); pinned: vCPU k owns the
+	                              * k-th set bit, chosen by admission when the config names none */
+	enum config_sched_policy policy; /* `sched` of the VM node, else the /basalt default */
 	struct config_image kernel;  /* Linux: the bzImage; multiboot: the kernel; flat: source NONE */
 	struct config_image initrd;  /* Linux, optional: source NONE when absent; flat, multiboot: NONE */
 	char cmdline[CONFIG_CMDLINE_MAX]; /* Linux, multiboot: printable, NUL-terminated; flat: "" */

@@ -24,6 +24,7 @@ struct vm_parse {
 	const struct config_limits *limits;
 	struct vm_config *vm;
 	uint32_t seen; /* bit per known VM property, for "given twice" and the cross-property rules */
+	enum config_sched_policy default_policy; /* /basalt sched, for VMs without their own */
 	struct config_err err;
 };
 
@@ -66,5 +67,13 @@ int config_check_no_children(const void *blob, int node, struct config_err *e);
  * names, the VM count, memory left on the host) are the caller's.
  */
 int config_parse_vm(struct vm_parse *p, int node, const char *name, int namelen);
+/* True when the VM node gave `cpus` (a pinned VM without it gets cores chosen by admission). */
+bool config_vm_names_cpus(const struct vm_parse *p);
+
+/* Cross-VM scheduling rules, against the VMs admitted so far (config_sched.c): a pinned VM owns its
+ * cores (two VMs pinned to one core, or more pinned vCPUs than cores, are refused) and every other VM
+ * must keep a core; pinned cores leave the masks of the others. 0 or -EINVAL with the reason in e. */
+int config_admit_sched(struct basalt_config *out, struct vm_config *vm, bool cpus_given,
+		       const struct config_limits *limits, struct config_err *e);
 
 #endif

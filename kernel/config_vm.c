@@ -11,7 +11,7 @@
 enum {
 	P_MEMORY, P_VCPUS, P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA, P_INITRD, P_INITRD_DATA,
 	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_PLATFORM, P_TEST_DEVICES, P_TEST_EXIT,
-	P_MULTIBOOT, P_MULTIBOOT_DATA, P_MODULES, P_COUNT
+	P_MULTIBOOT, P_MULTIBOOT_DATA, P_MODULES, P_SCHED, P_COUNT
 };
 _Static_assert(P_COUNT <= 32, "vm_parse.seen has one bit per property");
 
@@ -263,6 +263,23 @@ static int parse_cpus(struct vm_parse *p, const char *name, const void *val, int
 	return 0;
 }
 
+static int parse_vm_sched(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	static const struct { const char *word; enum config_sched_policy policy; } words[] = {
+		{ "shares", CONFIG_SCHED_SHARES }, { "rr", CONFIG_SCHED_RR }, { "pinned", CONFIG_SCHED_PINNED },
+	};
+	char shown[CONFIG_SHOW_MAX];
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if ((size_t)len == strlen(words[i].word) + 1 && memcmp(val, words[i].word, (size_t)len) == 0) {
+			p->vm->policy = words[i].policy;
+			return 0;
+		}
+	}
+	return config_fail(&p->err, name, "\"%s\" is not a policy (use \"pinned\", \"rr\" or \"shares\")",
+			   config_show(shown, sizeof(shown), val, len ? (size_t)len - 1 : 0));
+}
+
 static const struct vm_prop {
 	const char *name;
 	int (*parse)(struct vm_parse *p, const char *name, const void *val, int len);
@@ -286,6 +303,7 @@ static const struct vm_prop {
 	[P_MULTIBOOT] = { "multiboot", parse_multiboot },
 	[P_MULTIBOOT_DATA] = { "multiboot-data", parse_multiboot_data },
 	[P_MODULES] = { "modules", parse_modules },
+	[P_SCHED] = { "sched", parse_vm_sched },
 };
 
 static int check_vm_name(struct config_err *e, const char *name, int len)
@@ -442,6 +460,11 @@ static int check_multiboot(struct vm_parse *p)
 	return 0;
 }
 
+bool config_vm_names_cpus(const struct vm_parse *p)
+{
+	return has_prop(p, P_CPUS);
+}
+
 static uint64_t all_cpus(const struct config_limits *limits)
 {
 	return limits->host_cpus >= 64 ? ~0ull : (1ull << limits->host_cpus) - 1;
@@ -452,7 +475,8 @@ int config_parse_vm(struct vm_parse *p, int node, const char *name, int namelen)
 	int off;
 
 	*p->vm = (struct vm_config){ .vcpus = 1, .load_address = CONFIG_DEFAULT_LOAD,
-				     .shares = CONFIG_DEFAULT_SHARES, .cpu_mask = all_cpus(p->limits) };
+				     .shares = CONFIG_DEFAULT_SHARES, .cpu_mask = all_cpus(p->limits),
+				     .policy = p->default_policy };
 	p->seen = 0;
 	if (check_vm_name(&p->err, name, namelen))
 		return -EINVAL;

@@ -155,7 +155,6 @@ static void load_config(const struct boot_info *info)
 		.resched_cpu = vcpu_resched_cpu,
 	};
 
-	vcpu_default_class = config.policy == CONFIG_SCHED_SHARES ? SCHED_CLASS_SHARES : SCHED_CLASS_RR;
 	sched_init(&host);
 }
 

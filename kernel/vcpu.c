@@ -41,6 +41,22 @@ static void fpu_init_image(uint8_t *area)
 	memcpy(area + FPU_MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
 }
 
+static enum sched_class sched_class_of(enum config_sched_policy policy)
+{
+	return policy == CONFIG_SCHED_PINNED ? SCHED_CLASS_PINNED
+	       : policy == CONFIG_SCHED_RR  ? SCHED_CLASS_RR
+					    : SCHED_CLASS_SHARES;
+}
+
+/* The core a pinned vCPU owns: admission gave its VM exactly one core per vCPU (config_sched.c). */
+static int nth_cpu(uint64_t mask, unsigned n)
+{
+	for (int cpu = 0; cpu < 64; cpu++)
+		if ((mask & (1ull << cpu)) && n-- == 0)
+			return cpu;
+	return -1;
+}
+
 int vcpu_create(struct vm *vm, unsigned id)
 {
 	struct vcpu *v = pages_alloc(VCPU_PAGES, PAGE_SIZE);
@@ -60,13 +76,10 @@ int vcpu_create(struct vm *vm, unsigned id)
 		return rc;
 	/* Every VM's TSC starts near 0 when it is created, as after a reset. */
 	vmm_set_reg(v, VM_REG_TSC_OFFSET, vm->tsc_offset);
-	{
-		/* Until config_vm.c parses a per-VM policy, every VM takes the global one. */
-		struct sched_params sp = { .cls = vcpu_default_class, .weight = vm->cfg->shares,
-					   .cpu_mask = vm->cfg->cpu_mask, .pinned_cpu = -1, .group = vm->id };
-
-		sched_entity_init(&v->se, &sp);
-	}
+	sched_entity_init(&v->se, &(struct sched_params){ .cls = sched_class_of(vm->cfg->policy),
+			  .weight = vm->cfg->shares, .cpu_mask = vm->cfg->cpu_mask,
+			  .pinned_cpu = vm->cfg->policy == CONFIG_SCHED_PINNED ? nth_cpu(vm->cfg->cpu_mask, id) : -1,
+			  .group = vm->id });
 	/* Secondary vCPUs wait for the guest's INIT-SIPI-SIPI through their local APIC (vcpu_start.c). */
 	if (id == 0)
 		sched_wake(&v->se);
@@ -83,7 +96,6 @@ void vcpu_destroy(struct vcpu *vcpu)
 	pages_free(vcpu, VCPU_PAGES);
 }
 
-enum sched_class vcpu_default_class = SCHED_CLASS_RR;
 
 /* The scheduler wants cpu to look again. Only the boot cpu runs a loop today, so this is always the
  * caller's own cpu: the flag makes run_turn call sched_tick at its next exit. */

@@ -14,7 +14,6 @@ void cpu_run_loop(unsigned cpu);
 /* The timer interrupt: the running vCPU's slice is due for a check. */
 void vcpu_timer_interrupt(void);
 /* The class every VM's vCPUs get (the global `/basalt sched` until per-VM policies are parsed). */
-extern enum sched_class vcpu_default_class;
 /* sched_host.resched_cpu: marks cpu's run loop to call sched_tick at its next exit. */
 void vcpu_resched_cpu(unsigned cpu);
 void vm_release(struct vm *vm);

@@ -256,7 +256,7 @@ static void test_basalt_defaults(void **state)
 {
 	(void)state;
 	assert_int_equal(parse(build_vm("a", PROPS(MEM64, IMG))), 0);
-	assert_int_equal(cfg.policy, CONFIG_SCHED_RR);
+	assert_int_equal(cfg.policy, CONFIG_SCHED_SHARES);
 	assert_int_equal(cfg.timeslice_us, CONFIG_DEFAULT_TIMESLICE_US);
 	assert_int_equal(cfg.vm_count, 1);
 }
@@ -1222,10 +1222,82 @@ static void test_for_each_path_multiboot(void **state)
 
 #define T(f) cmocka_unit_test_setup(f, reset)
 
+/* ---- scheduling admission (config_sched.c) -------------------------------- */
+
+static const char cpus_1_2[8] = { 0, 0, 0, 1, 0, 0, 0, 2 };
+
+static void test_sched_per_vm_and_default(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(build_vms((const struct tvm[]){
+		{ "a", PROPS(MEM64, IMG) }, { "b", PROPS(MEM64, IMG, STR("sched", "rr")) },
+		{ "c", PROPS(MEM64, IMG, STR("sched", "pinned")) } }, 3)), 0);
+	assert_int_equal(cfg.vm_count, 3);
+	assert_int_equal(cfg.vms[0].policy, CONFIG_SCHED_SHARES);
+	assert_int_equal(cfg.vms[1].policy, CONFIG_SCHED_RR);
+	assert_int_equal(cfg.vms[2].policy, CONFIG_SCHED_PINNED);
+	assert_int_equal(cfg.vms[2].cpu_mask, 1u << 3); /* no cpus: the highest free core */
+	assert_int_equal(cfg.vms[0].cpu_mask, 0x7);      /* core 3 left every other mask */
+	assert_int_equal(cfg.vms[1].cpu_mask, 0x7);
+	expect_output("config: /vms/a: cpus: core(s) 0x8 now pinned to /vms/c; the VM runs on the others\n");
+}
+
+static void test_sched_bad_policy(void **state)
+{
+	(void)state;
+	expect_refused("a", PROPS(MEM64, IMG, STR("sched", "fifo")), "sched",
+		       "\"fifo\" is not a policy (use \"pinned\", \"rr\" or \"shares\")");
+}
+
+static void test_sched_pinned_twice_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(build_vms((const struct tvm[]){
+		{ "a", PROPS(MEM64, IMG, STR("sched", "pinned"), U32("cpus", 1)) },
+		{ "b", PROPS(MEM64, IMG, STR("sched", "pinned"), U32("cpus", 1)) } }, 2)), 0);
+	assert_int_equal(cfg.vm_count, 1);
+	assert_int_equal(cfg.refused, 1);
+	expect_output("config: /vms/b: cpus: core 1 is already pinned to /vms/a; VM refused\n");
+}
+
+static void test_sched_pinned_too_few_cores(void **state)
+{
+	(void)state;
+	expect_refused("rt", PROPS(MEM64, IMG, U32("vcpus", 4), STR("sched", "pinned"), RAW("cpus", cpus_1_2, 8)),
+		       "vcpus", "4 pinned vCPUs but cpus names 2 cores");
+	reset(NULL);
+	expect_refused("rt", PROPS(MEM64, IMG, U32("vcpus", 5), STR("sched", "pinned")), "vcpus",
+		       "5 pinned vCPUs but only 4 host cores are free of other pinned VMs");
+}
+
+static void test_sched_pinned_keeps_others_a_core(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(build_vms((const struct tvm[]){
+		{ "a", PROPS(MEM64, IMG, U32("cpus", 2)) },
+		{ "rt", PROPS(MEM64, IMG, STR("sched", "pinned"), U32("cpus", 2)) },
+		{ "c", PROPS(MEM64, IMG, STR("sched", "pinned"), U32("cpus", 3)) },
+		{ "d", PROPS(MEM64, IMG, U32("cpus", 3)) } }, 4)), 0);
+	assert_int_equal(cfg.vm_count, 2);
+	assert_int_equal(cfg.refused, 2);
+	expect_output("config: /vms/rt: cpus: would take every core /vms/a may run on; VM refused\n");
+	expect_output("config: /vms/d: cpus: every core it may run on is pinned to another VM; VM refused\n");
+}
+
+static void test_sched_mask_names_missing_core(void **state)
+{
+	(void)state;
+	expect_refused("a", PROPS(MEM64, IMG, STR("sched", "pinned"), U32("cpus", 4)), "cpus",
+		       "CPU 4 is out of range (this host has 4 usable CPUs)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_valid_four_vms), T(test_basalt_defaults), T(test_sched_rr_explicit),
+		T(test_sched_per_vm_and_default), T(test_sched_bad_policy), T(test_sched_pinned_twice_refused),
+		T(test_sched_pinned_too_few_cores), T(test_sched_pinned_keeps_others_a_core),
+		T(test_sched_mask_names_missing_core),
 		T(test_multiboot_valid), T(test_multiboot_inline_defaults), T(test_multiboot_refused_props),
 		T(test_multiboot_bad_modules), T(test_for_each_path_multiboot),
 		T(test_inline_image_at_end_of_memory), T(test_cpu_mask_wide_host),
