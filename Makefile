@@ -13,7 +13,7 @@ BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c boot/efi/efi_exit.c
 KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/config_sched.c kernel/palloc.c \
                kernel/vm.c kernel/vcpu.c kernel/vcpu_start.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
-               kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/mmio_exit.c kernel/report.c kernel/virq.c \
+               kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/mmio_exit.c kernel/report.c kernel/cpu_time.c kernel/virq.c \
                kernel/bzimage.c kernel/e820.c kernel/linux_loader.c kernel/linux_vm.c kernel/msr_policy.c \
                kernel/multiboot.c kernel/multiboot_info.c kernel/multiboot_vm.c \
                kernel/console_input.c kernel/console_filter.c kernel/console_line.c \

@@ -3,6 +3,7 @@
 #include "kernel/report.h"
 
 #include "kernel/console.h"
+#include "kernel/cpu_time.h"
 #include "kernel/palloc.h"
 #include "kernel/vm.h"
 
@@ -90,6 +91,7 @@ enum machine_verdict report_final(unsigned refused)
 		if (vm->state == VM_STATE_POWERED_OFF && vm->exit_status == 0)
 			passed++;
 	}
+	cpu_time_report_cores();
 	kprintf("basalt: %u VMs: %u passed, %u failed, %u refused\n", vm_count + refused, passed,
 		vm_count - passed, refused);
 	if (passed == vm_count && refused == 0 && vm_count > 0) {

@@ -7,6 +7,7 @@
 
 #include "drivers/pc/vdevices.h"
 #include "kernel/console.h"
+#include "kernel/cpu_time.h"
 #include "kernel/console_input.h"
 #include "kernel/errno.h"
 #include "kernel/gmem.h"
@@ -162,6 +163,7 @@ static int vm_map_ram(struct vm *vm)
 /* Gives a VM's memory back once none of its vCPUs can run again. */
 void vm_release(struct vm *vm)
 {
+	cpu_time_vm_ended(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	vm->nr_vcpus = 0;

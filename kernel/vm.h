@@ -11,6 +11,7 @@
 #include "arch/x86/insn_decode.h"
 #include "kernel/config.h"
 #include "kernel/console_line.h"
+#include "kernel/cpu_time.h"
 #include "kernel/mmio.h"
 #include "kernel/nested_pt.h"
 #include "kernel/vm_exit.h"
@@ -166,6 +167,7 @@ struct vm {
 	struct console_line console;
 
 	struct vm_stats stats;
+	struct vm_cpu_time cpu_time; /* its vCPUs' CPU time, summed when it ended (kernel/cpu_time.c) */
 };
 
 /* The bytes a VM boots from, resolved from the config (inline) or the boot medium (files). */
