@@ -9,6 +9,8 @@ GUEST_NAMES += mmio
 GUEST_NAMES += testexit
 # Issue 9: the modern PC platform (platform = "pc"): ACPI, PCI, the local APIC.
 GUEST_NAMES += acpi pci lapic
+# Issue 10: fairness spinners (tests/configs/fairness*.dts), vCPU switch and IPI figures for the bench.
+GUEST_NAMES += fair switch bench_ipi
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
@@ -16,7 +18,8 @@ GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
                   storm:storm:-DSTORM_SEED=$(STORM_SEED) testexit-fail:testexit:-DTESTEXIT_FAIL \
                   mmio-bad:mmio:-DMMIO_BAD \
-                  pci-pio:pci:-DPCI_PIO_ONLY lapic-xapic:lapic:-DLAPIC_XAPIC
+                  pci-pio:pci:-DPCI_PIO_ONLY lapic-xapic:lapic:-DLAPIC_XAPIC \
+                  fair-short:fair:-DFAIR_END_NS=600000000ul
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 include tests/guests/multiboot/multiboot.mk
@@ -50,6 +53,8 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.c.o $(GUEST_LIB_OBJS) $(GUEST_LDS)
 GUEST_EXTRA_mmio := $(BUILD)/guests/obj/mmio_snips.S.o
 GUEST_EXTRA_mmio-bad := $(GUEST_EXTRA_mmio)
 $(BUILD)/guests/mmio.elf $(BUILD)/guests/mmio-bad.elf: $(GUEST_EXTRA_mmio)
+GUEST_EXTRA_bench_ipi := $(BUILD)/guests/obj/bench_ipi_tramp.S.o
+$(BUILD)/guests/bench_ipi.elf: $(GUEST_EXTRA_bench_ipi)
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@
