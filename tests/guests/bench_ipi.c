@@ -11,8 +11,8 @@ const char guest_name[] = "bench_ipi";
 #define IPI_PING 0xf0           /* vCPU 0 -> vCPU 1 */
 #define IPI_PONG 0xf1           /* vCPU 1 -> vCPU 0 */
 #define AP_ID 1u                /* the vlapic gives vCPU n the APIC ID n */
-#define AP_WAIT_TICKS 2000000000ull /* TSC ticks (2 s at 1 GHz) for the AP to come up */
-#define ROUND_WAIT_TICKS 200000000ull
+#define AP_WAIT_TICKS 200000000ull /* TSC ticks (0.2 s at 1 GHz) for the AP to come up */
+#define ROUND_WAIT_TICKS 20000000ull
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_EXTD (1u << 10)
