@@ -131,6 +131,7 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*
 
 unit: $(UNIT_BINS)
 	@tools/run-unit.sh $(UNIT_BINS)
+	@tests/check-selftest.sh >/dev/null || tests/check-selftest.sh
 
 # The guest ACPI tables (from the unit test's builder) through Debian's iasl: disassemble, recompile.
 acpi-check: $(BUILD)/unit/test_vacpi

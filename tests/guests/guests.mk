@@ -11,6 +11,8 @@ GUEST_NAMES += testexit
 GUEST_NAMES += acpi pci lapic
 # Issue 10: SMP guests (APs by INIT-SIPI-SIPI, IPIs between vCPUs) and the hostile IPI storm.
 GUEST_NAMES += smp hostile-ipi
+# Issue 10: fairness spinners (tests/configs/fairness*.dts), vCPU switch and IPI figures for the bench.
+GUEST_NAMES += fair switch bench_ipi
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
@@ -18,7 +20,8 @@ GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_
                   insn-rep-step:insn:-DINSN_REP_STEP insn-cr0:insn-cr:-DINSN_CR0 \
                   storm:storm:-DSTORM_SEED=$(STORM_SEED) testexit-fail:testexit:-DTESTEXIT_FAIL \
                   mmio-bad:mmio:-DMMIO_BAD \
-                  pci-pio:pci:-DPCI_PIO_ONLY lapic-xapic:lapic:-DLAPIC_XAPIC
+                  pci-pio:pci:-DPCI_PIO_ONLY lapic-xapic:lapic:-DLAPIC_XAPIC \
+                  fair-short:fair:-DFAIR_END_NS=600000000ul
 GUEST_NAMES += $(foreach v,$(GUEST_VARIANTS),$(word 1,$(subst :, ,$(v))))
 GUEST_BINS  := $(GUEST_NAMES:%=$(BUILD)/guests/%.bin)
 include tests/guests/multiboot/multiboot.mk
@@ -55,6 +58,8 @@ $(BUILD)/guests/mmio.elf $(BUILD)/guests/mmio-bad.elf: $(GUEST_EXTRA_mmio)
 GUEST_EXTRA_smp := $(BUILD)/guests/obj/smp_tramp.S.o $(BUILD)/guests/obj/smp_common.c.o
 GUEST_EXTRA_hostile-ipi := $(GUEST_EXTRA_smp)
 $(BUILD)/guests/smp.elf $(BUILD)/guests/hostile-ipi.elf: $(GUEST_EXTRA_smp)
+GUEST_EXTRA_bench_ipi := $(BUILD)/guests/obj/bench_ipi_tramp.S.o
+$(BUILD)/guests/bench_ipi.elf: $(GUEST_EXTRA_bench_ipi)
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@

@@ -30,6 +30,9 @@
 #   vmx-timeout N / vmx-ips N        Bochs only (see tests/integration-vmx.sh); ignored here
 #   not-on qemu|bochs REASON         this emulator cannot run the test as real hardware would: the
 #                                    runner reports "skip NAME: REASON" and counts it as skipped
+#   check SCRIPT [ARGS]              runs `SCRIPT LOG [ARGS]` from the repo root on the cleaned serial
+#                                    log (repeatable); a non-zero exit fails the test with the
+#                                    script's output; all output is kept in <name>.check.log
 #
 # TEXT is everything after the directive and one blank, up to the end of the line (trailing blanks
 # dropped), matched as a plain substring, case-sensitive; "#" in it is part of the text. Keyword
@@ -151,7 +154,7 @@ h_parse_expect() {
 	local file=$1 raw line key rest n=0
 	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0 E_EFI="" E_NO_CONFIG=0
 	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=() E_RAW_RE=() E_NOT_RAW_RE=()
-	E_NOT_ON_QEMU="" E_NOT_ON_BOCHS=""
+	E_NOT_ON_QEMU="" E_NOT_ON_BOCHS="" E_CHECK=()
 	H_ERROR=""
 	[ -r "$file" ] || { H_ERROR="cannot read $file"; return 1; }
 	while IFS= read -r raw || [ -n "$raw" ]; do
@@ -197,6 +200,7 @@ h_parse_directive() {
 	expect-raw-re) E_RAW_RE+=("$rest") ;;
 	expect-not-raw-re) E_NOT_RAW_RE+=("$rest") ;;
 	expect-order) E_ORDER+=("$rest") ;;
+	check) E_CHECK+=("$rest") ;;
 	vmx-timeout | vmx-ips) ;; # read by tests/integration-vmx.sh alone, which blanks them before this parser
 	not-on)
 		[[ "$rest" =~ ^(qemu|bochs)[[:space:]]+(.+)$ ]] || { H_ERROR="not-on wants qemu|bochs and a reason, got '$rest'"; return 1; }
@@ -207,7 +211,7 @@ h_parse_directive() {
 	*) H_ERROR="unknown directive '$key'"; return 1 ;;
 	esac
 	case "$key" in
-	expect | expect-not | expect-order | expect-raw-re | expect-not-raw-re | cmdline | qemu-arg)
+	expect | expect-not | expect-order | expect-raw-re | expect-not-raw-re | cmdline | qemu-arg | check)
 		[ -n "$rest" ] || { H_ERROR="$key needs text"; return 1; } ;;
 	config | search)
 		[ -n "$v" ] || { H_ERROR="$key needs a path"; return 1; } ;;
@@ -216,13 +220,38 @@ h_parse_directive() {
 
 # h_check_expect: the parsed file is complete and cannot pass vacuously.
 h_check_expect() {
-	local c positive=$(( ${#E_EXPECT[@]} + ${#E_ORDER[@]} + ${#E_RAW_RE[@]} ))
+	local c positive=$(( ${#E_EXPECT[@]} + ${#E_ORDER[@]} + ${#E_RAW_RE[@]} + ${#E_CHECK[@]} ))
 	[ -n "$E_CONFIG" ] || { H_ERROR="no 'config' line"; return 1; }
 	[ -n "$E_VERDICT" ] || { H_ERROR="no 'verdict' line"; return 1; }
 	for c in "${E_COUNT[@]}"; do
 		[ "${c%% *}" = 0 ] || positive=$((positive + 1))
 	done
-	[ "$positive" -gt 0 ] || { H_ERROR="no 'expect', 'expect-order' or 'expect-count N>0' line: the test could pass vacuously"; return 1; }
+	[ "$positive" -gt 0 ] || { H_ERROR="no 'expect', 'expect-order', 'check' or 'expect-count N>0' line: the test could pass vacuously"; return 1; }
+	for c in "${E_CHECK[@]}"; do
+		[ -x "$H_ROOT/${c%% *}" ] || { H_ERROR="check: '${c%% *}' is not an executable file under the repo root"; return 1; }
+	done
+}
+
+# h_run_checks LOG: runs every `check` script on LOG (output appended to LOG's .check.log); prints
+# up to 10 lines of a failing script's output, prefixed with its name; returns 1 if any failed.
+h_run_checks() {
+	local log=$1 out=${1%.log}.check.log c bad=0 st
+	local -a words
+	: >"$out"
+	for c in "${E_CHECK[@]}"; do
+		read -r -a words <<<"$c"
+		st=0
+		echo "== ${words[*]}" >>"$out"
+		(cd "$H_ROOT" && "./${words[0]}" "$log" "${words[@]:1}") >>"$out.part" 2>&1 || st=$?
+		cat "$out.part" >>"$out"
+		if [ "$st" != 0 ]; then
+			sed -n "1,10s|^|check ${words[0]}: |p" "$out.part"
+			[ -s "$out.part" ] || echo "check ${words[0]}: exit status $st, no output"
+			bad=1
+		fi
+		rm -f "$out.part"
+	done
+	return "$bad"
 }
 
 # h_common_args: appends the arguments both runners (QEMU and Bochs) take for `efi` and `no-config`.
@@ -303,6 +332,7 @@ h_check_log() {
 		missing=$(h_in_order "$log" "${items[@]}") || { echo "expect-order: '$missing' not found after the items before it in: $t"; bad=1; }
 	done
 	if [ -n "$raw" ]; then h_check_raw "$raw" || bad=1; fi
+	[ ${#E_CHECK[@]} = 0 ] || h_run_checks "$log" || bad=1
 	return "$bad"
 }
 
