@@ -127,7 +127,7 @@ int config_admit_sched(struct basalt_config *out, struct vm_config *vm, bool cpu
 	if (!(vm->cpu_mask & ~taken))
 		return config_fail(e, "cpus", "every core it may run on is pinned to another VM");
 	if (cpus_given && (vm->cpu_mask & taken))
-		kprintf("%s: cpus: core(s) 0x%llx are pinned to other VMs; the VM runs on the others\n", e->node,
+		kprintf("config: %s: cpus: core(s) 0x%llx are pinned to other VMs; the VM runs on the others\n", e->node,
 			(unsigned long long)(vm->cpu_mask & taken));
 	vm->cpu_mask &= ~taken;
 	return 0;

@@ -1284,6 +1284,17 @@ static void test_sched_pinned_keeps_others_a_core(void **state)
 	expect_output("config: /vms/d: cpus: every core it may run on is pinned to another VM; VM refused\n");
 }
 
+static void test_sched_note_for_named_pinned_core(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(build_vms((const struct tvm[]){
+		{ "rt", PROPS(MEM64, IMG, STR("sched", "pinned"), U32("cpus", 1)) },
+		{ "b", PROPS(MEM64, IMG, RAW("cpus", cpus_1_2, 8)) } }, 2)), 0);
+	assert_int_equal(cfg.vm_count, 2);
+	assert_int_equal(cfg.vms[1].cpu_mask, 1u << 2);
+	expect_output("config: /vms/b: cpus: core(s) 0x2 are pinned to other VMs; the VM runs on the others\n");
+}
+
 static void test_sched_mask_names_missing_core(void **state)
 {
 	(void)state;
@@ -1297,7 +1308,7 @@ int main(void)
 		T(test_valid_four_vms), T(test_basalt_defaults), T(test_sched_rr_explicit),
 		T(test_sched_per_vm_and_default), T(test_sched_bad_policy), T(test_sched_pinned_twice_refused),
 		T(test_sched_pinned_too_few_cores), T(test_sched_pinned_keeps_others_a_core),
-		T(test_sched_mask_names_missing_core),
+		T(test_sched_mask_names_missing_core), T(test_sched_note_for_named_pinned_core),
 		T(test_multiboot_valid), T(test_multiboot_inline_defaults), T(test_multiboot_refused_props),
 		T(test_multiboot_bad_modules), T(test_for_each_path_multiboot),
 		T(test_inline_image_at_end_of_memory), T(test_cpu_mask_wide_host),
