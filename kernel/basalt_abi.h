@@ -28,7 +28,7 @@
 #define BASALT_HC_CONSOLE_WRITE 1u /* (gpa, len) -> bytes written or -EFAULT */
 #define BASALT_HC_POWER_OFF 2u     /* (status) -> does not return; 0 = success */
 #define BASALT_HC_YIELD 3u         /* () -> 0; gives up the rest of the time slice */
-#define BASALT_HC_CLOCK_NS 4u      /* () -> nanoseconds since the hypervisor started */
+#define BASALT_HC_CLOCK_NS 4u      /* () -> ns since the VMs were created (one clock for all) */
 #define BASALT_HC_WAKE_AT 5u       /* (ns) -> 0; a HLT resumes once the clock passes ns */
 #define BASALT_HC_RUN_NS 6u        /* () -> nanoseconds this vCPU has run on a host CPU (the rest of
 				    * the clock is time the host gave to others: steal time) */

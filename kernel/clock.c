@@ -42,3 +42,21 @@ uint64_t clock_ns_at_tsc(uint64_t tsc)
 
 	return ticks / tsc_hz * NS_PER_S + (ticks % tsc_hz * NS_PER_S + tsc_hz - 1) / tsc_hz;
 }
+
+/* Written once by the boot CPU before any vCPU runs; read-only afterwards, so no lock. */
+static uint64_t guest_epoch_ns;
+
+void clock_start_guest_epoch(void)
+{
+	guest_epoch_ns = clock_ns();
+}
+
+uint64_t guest_clock_ns(void)
+{
+	return clock_ns() - guest_epoch_ns;
+}
+
+uint64_t guest_clock_to_host_ns(uint64_t guest_ns)
+{
+	return guest_ns > UINT64_MAX - guest_epoch_ns ? UINT64_MAX : guest_ns + guest_epoch_ns;
+}

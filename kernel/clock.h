@@ -15,4 +15,11 @@ uint64_t clock_tsc_at_ns(uint64_t ns);
  * for it never fires early). */
 uint64_t clock_ns_at_tsc(uint64_t tsc);
 
+/* The guests' clock (BASALT_HC_CLOCK_NS, BASALT_HC_WAKE_AT) counts from the moment every VM has
+ * been created, so a deadline means the same for each VM however long creating the others took. */
+void clock_start_guest_epoch(void);
+uint64_t guest_clock_ns(void);
+/* The clock_ns() value at which the guest clock reads guest_ns (saturating). */
+uint64_t guest_clock_to_host_ns(uint64_t guest_ns);
+
 #endif

@@ -55,10 +55,10 @@ enum exit_action exit_handle_hypercall(struct vcpu *vcpu, const struct vm_exit *
 		action = EXIT_YIELD;
 		break;
 	case BASALT_HC_CLOCK_NS:
-		result = (long)clock_ns();
+		result = (long)guest_clock_ns();
 		break;
 	case BASALT_HC_WAKE_AT:
-		vcpu->wake_at_ns = r[GPR_RDI];
+		vcpu->wake_at_ns = r[GPR_RDI] ? guest_clock_to_host_ns(r[GPR_RDI]) : 0;
 		break;
 	case BASALT_HC_RUN_NS:
 		result = (long)vcpu_run_ns(vcpu);

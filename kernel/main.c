@@ -197,6 +197,7 @@ void kernel_main(struct boot_info *info)
 	}
 	load_config(info);
 	create_vms(info);
+	clock_start_guest_epoch();
 	report_memory(info);
 	kprintf("basalt: %u VMs running, scheduler %s, slice %llu us\n", vm_count,
 		config.policy == CONFIG_SCHED_SHARES ? "shares" : "rr", (unsigned long long)(sched_timeslice_ns() / 1000));

@@ -5,8 +5,8 @@
 
 const char guest_name[] = "fair";
 
-/* The hypervisor clock counts from the hypervisor's start, the same clock for every VM (a VM's TSC
- * starts at its own creation, so it would give each VM a different deadline). */
+/* The guest clock counts from the moment every VM was created, the same clock for every VM (a VM's
+ * TSC starts at its own creation, so it would give each VM a different deadline). */
 #ifndef FAIR_END_NS
 #define FAIR_END_NS 1500000000ul
 #endif
