@@ -10,7 +10,7 @@ OBJCOPY := objcopy
 
 # ---- source lists, per folder ------------------------------------------------
 BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c boot/efi/efi_exit.c
-KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/config_sched.c kernel/palloc.c \
+KERNEL_SRCS := kernel/main.c kernel/vm_reap.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/config_sched.c kernel/palloc.c \
                kernel/vm.c kernel/vcpu.c kernel/vcpu_start.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
                kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/mmio_exit.c kernel/report.c kernel/cpu_time.c kernel/virq.c \
@@ -19,12 +19,12 @@ KERNEL_SRCS := kernel/main.c kernel/console.c kernel/fmt.c kernel/config.c kerne
                kernel/console_input.c kernel/console_filter.c kernel/console_line.c \
                kernel/cr_rules.c kernel/cr_access.c kernel/gva.c kernel/guest_walk.c \
                kernel/libc/string.c kernel/libc/stdlib.c
-ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/paging.c arch/x86/acpi.c \
+ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/smp.c arch/x86/paging.c arch/x86/acpi.c \
                arch/x86/vmm_select.c arch/x86/insn_decode.c arch/x86/insn_classify.c arch/x86/insn_emul.c arch/x86/insn_emul_alu.c \
                arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
                arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
-ARCH_ASM    := arch/x86/isr.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
+ARCH_ASM    := arch/x86/isr.S arch/x86/smp_trampoline.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_place.c sched/sched_rr.c sched/sched_shares.c
 # drivers/host: the machine's own devices; drivers/pc: the guest platform's device models.
 DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \

@@ -53,7 +53,11 @@ struct boot_info {
 	uint64_t image_size;
 	uint64_t stack_base;       /* the boot CPU's hypervisor stack */
 	uint64_t stack_size;
+	uint64_t ap_trampoline_pa; /* BOOT_AP_TRAMPOLINE_PAGES below 640 KiB for AP start-up; 0 = none */
+	int skip_ap_apic_id;       /* boot option skip-ap=N: never start that AP (tests the report); -1 = none */
 };
+
+#define BOOT_AP_TRAMPOLINE_PAGES 4
 
 /* The core's entry point: never returns. */
 void kernel_main(struct boot_info *info) __attribute__((noreturn));

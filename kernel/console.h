@@ -34,5 +34,7 @@ void console_finish_line(const void *owner, const char *prefix, const char *text
 /* owner's raw output may have changed the terminal's state: the next line from any other source
  * (another VM or the hypervisor) starts with CONSOLE_RESET. */
 void console_note_raw(const void *owner);
+/* Only for panic, after the other CPUs are stopped: frees the lock whoever held it. */
+void console_break_lock(void);
 
 #endif

@@ -2,6 +2,8 @@
 /* The exit dispatch table and the small handlers; anything unexpected ends only the guest. */
 #include "kernel/exit.h"
 
+#include "arch/x86/smp.h"
+
 #include "drivers/pc/vlapic.h"
 
 #include "kernel/basalt_abi.h"
@@ -118,10 +120,19 @@ static enum exit_action handle_unexpected(struct vcpu *vcpu, const struct vm_exi
 	return EXIT_STOP;
 }
 
+/* A host NMI that arrived in guest mode. On VT-x it is consumed by the exit, so the stop-on-panic
+ * check the host's NMI handler would make is made here; on AMD-V it stays pending and reaches the
+ * host's handler when GIF is set again. */
+static enum exit_action handle_nmi(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	smp_park_if_stopping();
+	return handle_resume(vcpu, exit);
+}
+
 static const exit_handler_fn exit_handlers[VM_EXIT_COUNT] = {
 	[VM_EXIT_NONE] = handle_resume,
 	[VM_EXIT_INTR] = handle_resume,
-	[VM_EXIT_NMI] = handle_resume,
+	[VM_EXIT_NMI] = handle_nmi,
 	[VM_EXIT_IRQ_WINDOW] = handle_resume, /* the pending interrupt is injected before the next entry */
 	[VM_EXIT_CPUID] = exit_handle_cpuid,
 	[VM_EXIT_HLT] = handle_hlt,

@@ -8,6 +8,7 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "drivers/host/lapic.h"
 #include "drivers/host/uart16550.h"
 #include "kernel/boot_info.h"
@@ -30,9 +31,13 @@
 /* Memory kept back from guests for the hypervisor's own growth (page tables, VMCBs, vCPUs). */
 #define HYPERVISOR_RESERVE (16ull << 20)
 
+/* percpu_area: see percpu.h for who writes what. cpu_count: the CPUs online, set by the boot CPU
+ * before any AP runs guests, read-only afterwards. */
 struct percpu percpu_area[MAX_CPUS];
 unsigned cpu_count = 1;
 static struct basalt_config config;
+static uint32_t madt_apic_ids[ACPI_MAX_CPUS];
+static unsigned madt_cpu_count;
 
 static void real_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_result *out)
 {
@@ -64,28 +69,29 @@ static void setup_memory(const struct boot_info *info)
 
 static void setup_host_cpu(const struct boot_info *info)
 {
-	uint32_t ids[ACPI_MAX_CPUS];
-
 	gdt_init();
 	idt_init();
 	/* The firmware's 8259 timer must not reach our IDT: everything goes through the LAPIC. */
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
-	cpu_count = acpi_find_cpus(info->rsdp, ids, ACPI_MAX_CPUS);
-	if (cpu_count == 0)
-		cpu_count = 1;
-	if (cpu_count > MAX_CPUS)
-		cpu_count = MAX_CPUS;
-	for (unsigned i = 0; i < cpu_count; i++)
-		percpu_area[i] = (struct percpu){ .id = i, .apic_id = ids[i] };
-	percpu_area[0].online = true;
+	madt_cpu_count = acpi_find_cpus(info->rsdp, madt_apic_ids, ACPI_MAX_CPUS);
 	clock_init(info->tsc_hz);
 	if (lapic_init(info->tsc_hz))
 		panic("the local APIC is unusable");
+	percpu_area[0].apic_id = lapic_id();
+	percpu_area[0].online = true;
 	idt_set_irq_handler(VECTOR_TIMER, vcpu_timer_interrupt);
+	idt_set_irq_handler(VECTOR_KICK, smp_kick_interrupt);
 	cpuid_policy_set_host(real_cpuid);
-	kprintf("basalt: %u host CPUs (guests run on cpu 0 for now), TSC %llu MHz, LAPIC timer %llu ticks/ms\n",
-		cpu_count, (unsigned long long)(info->tsc_hz / 1000000), (unsigned long long)lapic_timer_rate());
+	kprintf("basalt: ACPI MADT lists %u CPUs, TSC %llu MHz, LAPIC timer %llu ticks/ms\n", madt_cpu_count,
+		(unsigned long long)(info->tsc_hz / 1000000), (unsigned long long)lapic_timer_rate());
+}
+
+/* After the boot CPU's root mode works (so every AP's failure is its own): the other cores. */
+static void start_other_cpus(const struct boot_info *info)
+{
+	cpu_count = smp_start_aps(info, madt_apic_ids, madt_cpu_count);
+	kprintf("basalt: %u host CPUs run guests (boot CPU APIC ID %u)\n", cpu_count, percpu_area[0].apic_id);
 }
 
 /* Inline bytes come from the blob, file images from what the boot stage loaded; false if missing. */
@@ -147,9 +153,8 @@ static void load_config(const struct boot_info *info)
 	kprintf("basalt: config from %s (%llu bytes)\n", info->config_source, (unsigned long long)info->config_size);
 	if (config_parse(info->config, info->config_size, &limits, &config))
 		kprintf("basalt: config unusable; no VM will run\n");
-	/* One core runs cpu_run_loop today: the scheduler gets only it until the other cores run loops. */
 	struct sched_host host = {
-		.ncpus = 1,
+		.ncpus = cpu_count,
 		.timeslice_ns = (uint64_t)(config.timeslice_us ? config.timeslice_us : CONFIG_DEFAULT_TIMESLICE_US) * 1000,
 		.now_ns = clock_ns,
 		.resched_cpu = vcpu_resched_cpu,
@@ -176,6 +181,9 @@ static void set_guest_control_bits(void)
 
 void kernel_main(struct boot_info *info)
 {
+	/* First of all: this_cpu() reads GS:0 (panic and the console lock paths use it). */
+	percpu_area[0].self = &percpu_area[0];
+	percpu_install(&percpu_area[0]);
 	machine_test_mode = info->test_mode;
 	uart_init();
 	console_set_sink(uart_write);
@@ -191,6 +199,7 @@ void kernel_main(struct boot_info *info)
 		kprintf("basalt: verdict: fail\n");
 		machine_stop(VERDICT_FAIL);
 	}
+	start_other_cpus(info);
 	if (info->fault_test) {
 		kprintf("basalt: fault-test: executing ud2 in the hypervisor on purpose\n");
 		__asm__ volatile("ud2");
@@ -198,9 +207,13 @@ void kernel_main(struct boot_info *info)
 	load_config(info);
 	create_vms(info);
 	clock_start_guest_epoch();
+	vcpu_start_boot_cpus();
 	report_memory(info);
 	kprintf("basalt: %u VMs running, scheduler %s, slice %llu us\n", vm_count,
 		config.policy == CONFIG_SCHED_SHARES ? "shares" : "rr", (unsigned long long)(sched_timeslice_ns() / 1000));
+	smp_release_aps(cpu_run_loop);
 	cpu_run_loop(0);
+	smp_wait_aps();
+	vm_reap_all();
 	machine_stop(report_final(config.refused));
 }

@@ -6,13 +6,18 @@
 
 #include "kernel/errno.h"
 #include "kernel/mem.h"
+#include "sched/spinlock.h"
 
 struct extent {
 	uint64_t base;
 	uint64_t end; /* exclusive */
 };
 
-/* Sorted by base, never overlapping, never touching (touching extents are merged). */
+/* Sorted by base, never overlapping, never touching (touching extents are merged). Every host CPU
+ * allocates and frees (VM creation, page tables, a VM's release on the core its last vCPU left),
+ * so free_list, free_count and used_bytes are guarded by palloc_lock; the public functions take
+ * it, the static helpers run with it held. */
+static spinlock_t palloc_lock = SPINLOCK_INIT;
 static struct extent free_list[PALLOC_MAX_EXTENTS];
 static unsigned free_count;
 static uint64_t used_bytes[PALLOC_OWNERS];
@@ -68,7 +73,7 @@ static int insert_free(uint64_t base, uint64_t end)
 	return insert_at(i, base, end);
 }
 
-int palloc_add(uint64_t base, uint64_t size)
+static int palloc_add_locked(uint64_t base, uint64_t size)
 {
 	uint64_t start = ALIGN_UP(base, PAGE_SIZE);
 	uint64_t end = ALIGN_DOWN(base + size, PAGE_SIZE);
@@ -105,7 +110,7 @@ static int carve(unsigned i, uint64_t base, uint64_t end)
 	return insert_at(i + 1, end, e.end);
 }
 
-void palloc_remove(uint64_t base, uint64_t size)
+static void palloc_remove_locked(uint64_t base, uint64_t size)
 {
 	uint64_t start = ALIGN_DOWN(base, PAGE_SIZE);
 	uint64_t end = ALIGN_UP(base + size, PAGE_SIZE);
@@ -127,7 +132,7 @@ void palloc_remove(uint64_t base, uint64_t size)
 	}
 }
 
-uint64_t palloc_alloc(uint64_t size, uint64_t align, enum palloc_owner owner)
+static uint64_t palloc_alloc_locked(uint64_t size, uint64_t align, enum palloc_owner owner)
 {
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (align < PAGE_SIZE)
@@ -151,14 +156,14 @@ uint64_t palloc_alloc(uint64_t size, uint64_t align, enum palloc_owner owner)
 	return 0;
 }
 
-void palloc_free(uint64_t base, uint64_t size, enum palloc_owner owner)
+static void palloc_free_locked(uint64_t base, uint64_t size, enum palloc_owner owner)
 {
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (owner < PALLOC_OWNERS && insert_free(base, base + size) == 0)
 		used_bytes[owner] -= size;
 }
 
-uint64_t palloc_free_bytes(void)
+static uint64_t palloc_free_bytes_locked(void)
 {
 	uint64_t total = 0;
 
@@ -167,7 +172,7 @@ uint64_t palloc_free_bytes(void)
 	return total;
 }
 
-uint64_t palloc_largest_free(uint64_t align)
+static uint64_t palloc_largest_free_locked(uint64_t align)
 {
 	uint64_t best = 0;
 
@@ -185,10 +190,74 @@ uint64_t palloc_used_bytes(enum palloc_owner owner)
 	return owner < PALLOC_OWNERS ? used_bytes[owner] : 0;
 }
 
-bool palloc_is_free(uint64_t base, uint64_t size)
+static bool palloc_is_free_locked(uint64_t base, uint64_t size)
 {
 	for (unsigned i = 0; i < free_count; i++)
 		if (free_list[i].base <= base && base + size <= free_list[i].end)
 			return true;
 	return false;
+}
+
+int palloc_add(uint64_t base, uint64_t size)
+{
+	int r;
+
+	spin_lock(&palloc_lock);
+	r = palloc_add_locked(base, size);
+	spin_unlock(&palloc_lock);
+	return r;
+}
+
+void palloc_remove(uint64_t base, uint64_t size)
+{
+	spin_lock(&palloc_lock);
+	palloc_remove_locked(base, size);
+	spin_unlock(&palloc_lock);
+}
+
+uint64_t palloc_alloc(uint64_t size, uint64_t align, enum palloc_owner owner)
+{
+	uint64_t r;
+
+	spin_lock(&palloc_lock);
+	r = palloc_alloc_locked(size, align, owner);
+	spin_unlock(&palloc_lock);
+	return r;
+}
+
+void palloc_free(uint64_t base, uint64_t size, enum palloc_owner owner)
+{
+	spin_lock(&palloc_lock);
+	palloc_free_locked(base, size, owner);
+	spin_unlock(&palloc_lock);
+}
+
+uint64_t palloc_free_bytes(void)
+{
+	uint64_t r;
+
+	spin_lock(&palloc_lock);
+	r = palloc_free_bytes_locked();
+	spin_unlock(&palloc_lock);
+	return r;
+}
+
+uint64_t palloc_largest_free(uint64_t align)
+{
+	uint64_t r;
+
+	spin_lock(&palloc_lock);
+	r = palloc_largest_free_locked(align);
+	spin_unlock(&palloc_lock);
+	return r;
+}
+
+bool palloc_is_free(uint64_t base, uint64_t size)
+{
+	bool r;
+
+	spin_lock(&palloc_lock);
+	r = palloc_is_free_locked(base, size);
+	spin_unlock(&palloc_lock);
+	return r;
 }

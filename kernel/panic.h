@@ -5,6 +5,9 @@
 
 /* Prints the message, ends the machine (test mode: failure status through isa-debug-exit). */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/* The first half of panic, for reports that print more first (exception dumps): stops the other
+ * CPUs (or halts this one if another CPU is already reporting) and frees the console. */
+void panic_begin(void);
 
 #ifdef BASALT_DEBUG
 #define ASSERT(c) ((c) ? (void)0 : panic("assertion failed: %s at %s:%d", #c, __FILE__, __LINE__))

@@ -7,6 +7,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "drivers/pc/vpc.h"
 #include "drivers/host/lapic.h"
 #include "drivers/pc/vlapic.h"
@@ -80,10 +81,22 @@ int vcpu_create(struct vm *vm, unsigned id)
 			  .weight = vm->cfg->shares, .cpu_mask = vm->cfg->cpu_mask,
 			  .pinned_cpu = vm->cfg->policy == CONFIG_SCHED_PINNED ? nth_cpu(vm->cfg->cpu_mask, id) : -1,
 			  .group = vm->id });
-	/* Secondary vCPUs wait for the guest's INIT-SIPI-SIPI through their local APIC (vcpu_start.c). */
-	if (id == 0)
-		sched_wake(&v->se);
+	/* Secondary vCPUs wait for the guest's INIT-SIPI-SIPI through their local APIC (vcpu_start.c);
+	 * boot vCPUs start together once every VM exists (vcpu_start_boot_cpus). */
 	return 0;
+}
+
+/* Waking them all at once, heaviest first, lets placement balance the cores' weight sums, and no
+ * VM counts the creation of the others as time it waited for a CPU. */
+void vcpu_start_boot_cpus(void)
+{
+	struct sched_entity *boot[VM_MAX];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vm_count; i++)
+		if (vm_is_running(vm_list[i]) && vm_list[i]->nr_vcpus)
+			boot[n++] = &vm_list[i]->vcpus[0]->se;
+	sched_wake_many(boot, n);
 }
 
 void vcpu_destroy(struct vcpu *vcpu)
@@ -97,12 +110,12 @@ void vcpu_destroy(struct vcpu *vcpu)
 }
 
 
-/* The scheduler wants cpu to look again. Only the boot cpu runs a loop today, so this is always the
- * caller's own cpu: the flag makes run_turn call sched_tick at its next exit. */
+/* The scheduler wants cpu to look again: the flag makes its run_turn call sched_tick at the next
+ * exit, and the kick IPI makes that exit happen now (or ends the core's idle HLT). */
 void vcpu_resched_cpu(unsigned cpu)
 {
-	if (cpu == 0)
-		this_cpu()->resched = true;
+	if (cpu < cpu_count)
+		smp_kick(cpu);
 }
 
 void vcpu_timer_interrupt(void)
@@ -164,8 +177,10 @@ static uint64_t wake_sleepers(uint64_t now)
 	return next;
 }
 
-/* Nothing runnable: sleep until the next wake time (the timer interrupt ends the HLT). */
-static void idle_until(uint64_t wake_ns)
+/* Nothing runnable: sleep until the next wake time (the timer interrupt ends the HLT) or a kick
+ * (a wake placed work here). The resched flag is tested with interrupts off and STI;HLT takes a
+ * kick that arrives after the test, so neither can be lost. */
+static void idle_until(struct percpu *pc, uint64_t wake_ns)
 {
 	uint64_t now = clock_ns();
 
@@ -174,7 +189,12 @@ static void idle_until(uint64_t wake_ns)
 	if (wake_ns <= now)
 		return;
 	lapic_timer_oneshot(wake_ns - now);
-	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	__atomic_store_n(&pc->idle, true, __ATOMIC_SEQ_CST);
+	if (!pc->resched)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	__atomic_store_n(&pc->idle, false, __ATOMIC_SEQ_CST);
+	pc->resched = false;
+	lapic_timer_oneshot(0);
 }
 
 /* The next timer interrupt: the end of v's slice (the scheduler's account plus `unaccounted` ns
@@ -201,7 +221,7 @@ static void arm_timer(unsigned cpu, struct vcpu *v, uint64_t now, uint64_t unacc
 /*
  * Guest CPU state that neither VMRUN/#VMEXIT nor VM entry/exit switches, and where each piece is
  * kept (the hostile-guest review's list, from APM vol. 2 15.5 and SDM vol. 3 25.3/27.5):
- *  - x87/SSE state: FXSAVE image per vCPU, switched between vCPUs by switch_fpu (cpu_run_loop).
+ *  - x87/SSE state: FXSAVE image per vCPU, restored and saved around each turn (cpu_run_loop).
  *  - DR0-DR3: struct vcpu dr[], written by exit_handle_dr (every guest write exits on both
  *    vendors), loaded here when another vCPU's (or the firmware's) values are in the CPU.
  *  - DR6: VMCB on AMD; on Intel the backend's vcpu_load/vcpu_put (VMX does not switch it).
@@ -219,15 +239,6 @@ static void load_guest_cpu_state(struct percpu *pc, struct vcpu *v)
 		vmm->vcpu_load(v);
 }
 
-static void switch_fpu(struct vcpu **owner, struct vcpu *next)
-{
-	if (*owner == next)
-		return;
-	if (*owner)
-		fpu_save((*owner)->fpu);
-	fpu_restore(next->fpu);
-	*owner = next;
-}
 
 /*
  * Before an entry: a guest that reprogrammed a timer (or took or acknowledged an interrupt) wants
@@ -273,7 +284,11 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 		}
 		if (v->vm->pc)
 			deliver_interrupts(cpu, v, last);
+		if (__atomic_load_n(&v->tlb_flush_pending, __ATOMIC_ACQUIRE) &&
+		    __atomic_exchange_n(&v->tlb_flush_pending, false, __ATOMIC_ACQ_REL))
+			vmm->flush_guest_tlb(v);
 		vmm_run(v, &exit);
+		__atomic_store_n(&v->exits, v->exits + 1, __ATOMIC_RELEASE);
 		action = exit_dispatch(v, &exit);
 		if (action != EXIT_RESUME || !vm_is_running(v->vm))
 			break;
@@ -298,32 +313,61 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	return vm_is_running(v->vm) ? action : EXIT_STOP;
 }
 
+/* An ended VM's memory goes back later, at a point no CPU can still use its vCPUs (vm_reap.c). */
 static void finish_turn(unsigned cpu, struct vcpu *v, enum exit_action action, uint64_t ran_ns)
 {
-	struct vm *vm = v->vm;
-	/* Read before put_prev: once v is back on its queue another core may pick it. */
-	bool last_out = __atomic_sub_fetch(&vm->vcpus_in_turn, 1, __ATOMIC_ACQ_REL) == 0;
-
 	if (action == EXIT_BLOCK)
 		vcpu_block(v);
 	else if (action == EXIT_YIELD)
 		sched_yield(cpu, &v->se);
 	sched_put_prev(cpu, &v->se, ran_ns);
-	/* The VM's memory goes back when its last vCPU has left its turn: on several cores the
-	 * others may still be inside theirs (they leave at their next exit: vm_end kicked them). */
-	if (action == EXIT_STOP && !vm_is_running(vm) && last_out)
-		vm_release(vm);
+	__atomic_fetch_sub(&v->vm->vcpus_in_turn, 1, __ATOMIC_ACQ_REL);
 }
 
-/* Running VMs with no runnable vCPU and no wake time can never make progress again. */
-static void stop_stuck_vms(void)
+/* Turns begun on any CPU (atomic): a stuck check only counts when none began in between. */
+static uint64_t turns_begun;
+
+/* Every vCPU of every running VM blocked (none queued, none in a turn). */
+static bool all_vcpus_blocked(void)
 {
 	for (unsigned i = 0; i < vm_count; i++) {
-		if (vm_is_running(vm_list[i])) {
-			vm_halt_forever(vm_list[i]);
-			vm_release(vm_list[i]);
-		}
+		struct vm *vm = vm_list[i];
+
+		for (unsigned j = 0; vm_is_running(vm) && j < vm->nr_vcpus; j++)
+			if (__atomic_load_n(&vm->vcpus[j]->se.state, __ATOMIC_ACQUIRE) != SCHED_STATE_BLOCKED)
+				return false;
 	}
+	return true;
+}
+
+/*
+ * Running VMs whose vCPUs are all blocked, with no wake time and no device timer ahead, can never
+ * make progress again. With several CPUs one look can be stale (a vCPU blocking on another core
+ * just after this one computed the wake times), so the boot CPU only ends them when two looks an
+ * idle period apart agree and no turn began anywhere in between.
+ */
+static bool confirm_stuck(void)
+{
+	static uint64_t turns_at_first_look = UINT64_MAX;
+	uint64_t turns = __atomic_load_n(&turns_begun, __ATOMIC_ACQUIRE);
+
+	if (!all_vcpus_blocked()) {
+		turns_at_first_look = UINT64_MAX;
+		return false;
+	}
+	if (turns_at_first_look == turns)
+		return true;
+	turns_at_first_look = turns;
+	return false;
+}
+
+static void stop_stuck_vms(void)
+{
+	for (unsigned i = 0; i < vm_count; i++)
+		if (vm_is_running(vm_list[i]))
+			vm_halt_forever(vm_list[i]);
+	for (unsigned c = 1; c < cpu_count; c++)
+		smp_kick(c); /* their loops end when no VM runs */
 }
 
 uint64_t vcpu_run_ns(const struct vcpu *vcpu)
@@ -334,30 +378,38 @@ uint64_t vcpu_run_ns(const struct vcpu *vcpu)
 	return vcpu->se.total_ns + (now > vcpu->charged_until_ns ? now - vcpu->charged_until_ns : 0);
 }
 
+#define IDLE_BACKSTOP_NS 10000000ull /* an idle core with no wake time looks again this often */
+
 void cpu_run_loop(unsigned cpu)
 {
-	struct vcpu *fpu_owner = NULL;
+	struct percpu *pc = this_cpu();
 
 	while (any_vm_running()) {
-		uint64_t next_wake = wake_sleepers(clock_ns());
-		struct sched_entity *se = sched_pick(cpu);
+		uint64_t next_wake, ran;
+		struct sched_entity *se;
 		struct vcpu *v;
 		enum exit_action action;
-		uint64_t ran;
 
-		if (!se && !next_wake) {
-			stop_stuck_vms();
-			continue;
-		}
+		__atomic_store_n(&pc->loop_seq, pc->loop_seq + 1, __ATOMIC_SEQ_CST);
+		vm_reap_ready();
+		next_wake = wake_sleepers(clock_ns());
+		se = sched_pick(cpu);
 		if (!se) {
-			idle_until(next_wake);
+			if (!next_wake && cpu == 0 && confirm_stuck()) {
+				stop_stuck_vms();
+				continue;
+			}
+			idle_until(pc, next_wake ? next_wake : clock_ns() + IDLE_BACKSTOP_NS);
 			continue;
 		}
+		__atomic_fetch_add(&turns_begun, 1, __ATOMIC_ACQ_REL);
 		v = vcpu_of(se);
-		switch_fpu(&fpu_owner, v);
+		/* x87/SSE state is saved at the end of every turn: the host never uses it, and no CPU
+		 * keeps a pointer to a vCPU between iterations (an ended VM's vCPUs are freed). */
+		fpu_restore(v->fpu);
 		action = run_turn(cpu, v, &ran);
+		fpu_save(v->fpu);
 		finish_turn(cpu, v, action, ran);
-		if (!vm_is_running(v->vm) && fpu_owner == v)
-			fpu_owner = NULL;
 	}
+	__atomic_store_n(&pc->idle, true, __ATOMIC_SEQ_CST); /* out of the loop: holds no vCPU */
 }

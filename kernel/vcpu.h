@@ -10,6 +10,8 @@
 int vcpu_create(struct vm *vm, unsigned id);
 void vcpu_destroy(struct vcpu *vcpu);
 /* Runs guests on this CPU until no VM is left running. */
+/* Makes every VM's boot vCPU runnable, once all VMs are created. */
+void vcpu_start_boot_cpus(void);
 void cpu_run_loop(unsigned cpu);
 /* The timer interrupt: the running vCPU's slice is due for a check. */
 void vcpu_timer_interrupt(void);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "arch/x86/cr.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "drivers/pc/vlapic.h"
 #include "kernel/clock.h"
 #include "kernel/exit.h"
@@ -19,10 +21,17 @@ void vcpu_kick(struct vcpu *v)
 {
 	/* Blocked (halted, waiting for SIPI) or never started: runnable again. A spurious wake-up
 	 * is harmless: the turn re-checks (vcpu_ready) and blocks again without entering. */
+	int cpu;
+
 	sched_wake(&v->se);
 	/* A vCPU in a turn on another host core has to leave the guest to see the new work (an
-	 * interrupt to inject, a start-up request, its VM ended): the multi-core run loop signals
-	 * that core here, with smp_kick(v->running_on) when running_on >= 0 and is not this CPU. */
+	 * interrupt to inject, a start-up request, its VM ended). The fence orders the caller's
+	 * stores (the work) before the running_on load; run_turn stores running_on and then does a
+	 * locked add before it looks for work, so one of the two sides sees the other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	cpu = v->running_on;
+	if (cpu >= 0 && (unsigned)cpu != this_cpu_id())
+		smp_kick((unsigned)cpu);
 }
 
 /* The architectural state after INIT, then the SIPI's start address (SDM vol. 3 table 9-1, APM

@@ -62,6 +62,7 @@ static void vm_end(struct vm *vm, enum vm_state state)
 		sched_kill(&vm->vcpus[i]->se);
 		vcpu_kick(vm->vcpus[i]);
 	}
+	vm_reap_note_end(vm);
 }
 
 void vm_crash(struct vm *vm, const char *fmt, ...)

@@ -9,6 +9,7 @@
 
 #include "arch/x86/guest_gprs.h"
 #include "arch/x86/insn_decode.h"
+#include "arch/x86/percpu.h"
 #include "kernel/config.h"
 #include "kernel/console_line.h"
 #include "kernel/cpu_time.h"
@@ -92,6 +93,12 @@ struct vcpu {
 	/* Host CPU id while the vCPU is in a turn (run_turn), -1 otherwise. Written only by the CPU
 	 * running it; read by anyone (vcpu_kick) to find the core to signal. */
 	volatile int running_on;
+	/* Exits taken in turns so far: written by the running CPU, read by vm_flush_nested_tlbs to
+	 * see a kicked vCPU has left the guest. */
+	volatile uint64_t exits;
+	/* Set by anyone (atomic) when the VM's nested page tables lost or narrowed a mapping: the vCPU
+	 * flushes its guest TLB before its next entry, on whatever CPU that is. */
+	bool tlb_flush_pending;
 	/* Set (under vm->lock) by its local APIC when an INIT or SIPI changed its start-up state;
 	 * the vCPU itself acts on it before its next entry (kernel/vcpu_start.c), because only the
 	 * CPU that runs a vCPU may rewrite its VMCB/VMCS. */
@@ -140,7 +147,11 @@ struct vm {
 	const struct vm_config *cfg;
 	enum vm_state state; /* RUNNING until the one vm_end that wins `ending` changes it */
 	int ending;          /* 0 -> 1 once, atomically: the first of several ends wins */
-	int vcpus_in_turn;   /* vCPUs of this VM inside run_turn (atomic): the last one out releases */
+	int vcpus_in_turn;   /* vCPUs of this VM inside run_turn (atomic) */
+	/* Release after the end (kernel/vm_reap.c): set by vm_end with each CPU's loop_seq at that
+	 * moment; cleared (atomically, once) by the CPU that releases. */
+	int reap_pending;
+	uint64_t reap_seq[MAX_CPUS];
 	uint64_t tsc_offset; /* guest TSC = host TSC + this */
 	uint64_t exit_status;
 	char end_reason[160];
@@ -196,6 +207,15 @@ void vm_test_exit(struct vm *vm, uint32_t status);
 void vm_reset_requested(struct vm *vm, const char *how);
 /* Ends a VM whose vCPUs all halted with nothing that can wake them. */
 void vm_halt_forever(struct vm *vm);
+/* vm_end's last step: the VM's memory goes back once no CPU can still be using its vCPUs. */
+void vm_reap_note_end(struct vm *vm);
+/* Called by every CPU at the top of its run loop (holding no vCPU): releases ended VMs that no
+ * CPU can still touch. vm_reap_all: the same once every other CPU has left its loop. */
+void vm_reap_ready(void);
+void vm_reap_all(void);
+/* Nested page tables lost or narrowed a mapping: every vCPU flushes before its next entry, and
+ * vCPUs inside the guest on other CPUs are kicked out first (returns when they have exited). */
+void vm_flush_nested_tlbs(struct vm *vm);
 
 /* The end (exclusive) of the VM's highest RAM region: the 64-bit PCI window starts above it. */
 static inline uint64_t vm_ram_end(const struct vm *vm)

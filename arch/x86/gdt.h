@@ -25,9 +25,11 @@ struct tss64 {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS");
 
-/* Loads the GDT, reloads segment registers and TR. */
+/* Loads the boot CPU's GDT, reloads segment registers (not GS) and TR. */
 void gdt_init(void);
-/* Where the host tables live, for hardware that must restore them on VM exit (VMX host state). */
+/* The same for host CPU `cpu` (its own GDT, TSS and IST stacks); -1 when out of memory. */
+int gdt_init_cpu(unsigned cpu);
+/* Where this CPU's tables live, for hardware that must restore them on VM exit (VMX host state). */
 uint64_t gdt_base(void);
 uint64_t tss_base(void);
 

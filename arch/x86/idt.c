@@ -6,6 +6,8 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 #include "drivers/host/lapic.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
@@ -54,10 +56,15 @@ static uint8_t ist_for_vector(unsigned v)
 	return v < 32 ? IST_EXCEPTION : 0;
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct idt_ptr ptr = { .limit = sizeof(idt) - 1, .base = (uint64_t)(uintptr_t)idt };
 
+	__asm__ volatile("lidt %0" ::"m"(ptr));
+}
+
+void idt_init(void)
+{
 	for (unsigned v = 0; v < 256; v++) {
 		uint64_t addr = (uint64_t)(uintptr_t)(isr_stubs + v * ISR_STUB_SIZE);
 
@@ -70,7 +77,7 @@ void idt_init(void)
 			.offset_high = (uint32_t)(addr >> 32),
 		};
 	}
-	__asm__ volatile("lidt %0" ::"m"(ptr));
+	idt_load();
 }
 
 void idt_set_irq_handler(uint8_t vector, irq_handler_fn fn)
@@ -98,8 +105,12 @@ void isr_dispatch(struct isr_frame *frame)
 {
 	unsigned v = (unsigned)frame->vector;
 
+	if (v == 2 && smp_park_if_stopping())
+		return; /* not reached: the CPU halts */
 	if (v < 32) {
-		kprintf("\nbasalt: hypervisor exception %u (%s)\n", v, exception_names[v]);
+		panic_begin();
+		kprintf("\nbasalt: hypervisor exception %u (%s) on cpu %u (APIC ID %u)\n", v, exception_names[v],
+			this_cpu_id(), this_cpu()->apic_id);
 		dump_frame(frame);
 		panic("unexpected exception %u in the hypervisor", v);
 	}

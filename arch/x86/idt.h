@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #define VECTOR_TIMER 0xf0
+#define VECTOR_KICK 0xf1 /* reschedule IPI between host CPUs */
 #define VECTOR_SPURIOUS 0xff
 
 struct isr_frame {
@@ -20,6 +21,8 @@ typedef void (*irq_handler_fn)(void);
 
 /* Loads the IDT: exceptions on IST stacks, NMI and double fault on their own. */
 void idt_init(void);
+/* Loads the (shared, read-only after idt_init) IDT on another CPU. */
+void idt_load(void);
 /* Handler for an external vector (>= 32); it must EOI itself. */
 void idt_set_irq_handler(uint8_t vector, irq_handler_fn fn);
 void isr_dispatch(struct isr_frame *frame);

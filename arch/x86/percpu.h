@@ -8,7 +8,11 @@
 
 #define MAX_CPUS 64
 
+/* One per host CPU, in percpu_area[] (indexed by the CPU's number, 0 = the boot CPU). Each CPU
+ * writes only its own entry after bring-up, except `online` (written by the AP, read by the boot
+ * CPU with acquire) and the `kick_irqs`/`resched` flags other CPUs set through smp_kick. */
 struct percpu {
+	struct percpu *self;     /* first: GS:0 reads it, so this_cpu() is one load */
 	unsigned id;
 	uint32_t apic_id;
 	bool online;
@@ -19,8 +23,15 @@ struct percpu {
 	uint64_t asid_generation; /* SVM: bumped when ASIDs run out and the whole TLB is flushed */
 	uint64_t vmxon_pa;       /* VMX: this CPU's VMXON region */
 	const void *current_vmcs; /* VMX: the VMCS VMPTRLD made current here */
-	volatile bool resched;   /* set by the timer interrupt: the running vCPU's slice may be over */
+	volatile bool resched;   /* set by the timer or kick interrupt: look at the run queue again */
 	uint64_t timer_irqs;
+	uint64_t kick_irqs;      /* reschedule IPIs received */
+	uint64_t stack_top;      /* this CPU's hypervisor stack */
+	/* Run-loop iterations begun (seq_cst stores; read by other CPUs in kernel/vm_reap.c), and
+	 * whether the CPU is halted in the loop's idle (holding no vCPU): an ended VM is released once
+	 * every CPU has begun a new iteration or is idle. */
+	uint64_t loop_seq;
+	bool idle;
 	/* The CPU's DR0-DR3 hold a vCPU's breakpoints (or whatever the firmware left): the next vCPU
 	 * must load its own. Starts false = unknown, i.e. "not clean". */
 	bool debug_regs_clean;
@@ -29,10 +40,24 @@ struct percpu {
 extern struct percpu percpu_area[MAX_CPUS];
 extern unsigned cpu_count;
 
-/* Only the boot CPU runs guests so far; with SMP bring-up this reads the CPU id from GS. */
+_Static_assert(__builtin_offsetof(struct percpu, self) == 0, "this_cpu() reads GS:0");
+
+/* GS base holds this CPU's percpu_area entry from early bring-up on (percpu_install), on every
+ * CPU; VMX restores it on each exit (HOST_GS_BASE), SVM's VMLOAD of the host save area too. */
 static inline struct percpu *this_cpu(void)
 {
-	return &percpu_area[0];
+	struct percpu *pc;
+
+	__asm__("mov %%gs:0, %0" : "=r"(pc));
+	return pc;
 }
+
+static inline unsigned this_cpu_id(void)
+{
+	return this_cpu()->id;
+}
+
+/* Points GS base at pc (pc->self must be set). */
+void percpu_install(struct percpu *pc);
 
 #endif

@@ -57,7 +57,20 @@ static void append_cmdline_file(EFI_FILE_HANDLE root)
 
 /* Options are words: "test" enables test mode, "fault-test" makes the hypervisor fault on purpose
  * after setup (to check the crash report), "console=safe" filters the console input owner's output
- * too, a word ending in ".dtb" names the config file. */
+ * too, "skip-ap=N" never starts the AP with APIC ID N (to test the report of a CPU that does not
+ * come up), a word ending in ".dtb" names the config file. */
+static int parse_small_number(const char *p, size_t len)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		n = n * 10 + (p[i] - '0');
+	}
+	return n;
+}
+
 static const char *parse_cmdline(void)
 {
 	static char word[BOOT_PATH_MAX];
@@ -76,6 +89,8 @@ static const char *parse_cmdline(void)
 			boot_info.fault_test = true;
 		if (len == 12 && strncmp(p, "console=safe", 12) == 0)
 			boot_info.console_safe = true;
+		if (len > 8 && len < 12 && strncmp(p, "skip-ap=", 8) == 0)
+			boot_info.skip_ap_apic_id = parse_small_number(p + 8, len - 8);
 		if (len > 4 && len < sizeof(word) && strncmp(p + len - 4, ".dtb", 4) == 0) {
 			memcpy(word, p, len);
 			word[len] = '\0';
@@ -151,6 +166,21 @@ static void measure_platform(void)
 EFI_STATUS efi_exit_and_run(EFI_HANDLE image, struct boot_info *info);
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab);
 
+/* Application processors start in real mode at a page below 1 MiB named by the SIPI: take pages
+ * there now (loader data survives ExitBootServices as hypervisor memory). Below 0xA0000, since
+ * SIPI vectors 0xA0-0xBF are reserved. Without them only the boot CPU runs guests. */
+static void reserve_ap_trampoline(void)
+{
+	EFI_PHYSICAL_ADDRESS pa = 0x9ffff;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData,
+					 BOOT_AP_TRAMPOLINE_PAGES, &pa)) || pa < 0x1000) {
+		Print(L"basalt: no memory below 640 KiB for the AP start-up code; only the boot CPU will run\n");
+		return;
+	}
+	boot_info.ap_trampoline_pa = pa;
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_LOADED_IMAGE *li;
@@ -158,6 +188,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	EFI_PHYSICAL_ADDRESS stack;
 
 	InitializeLib(image, systab);
+	boot_info.skip_ap_apic_id = -1;
 	Print(L"Basalt hypervisor " BASALT_VERSION_W L" (UEFI)\n");
 	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&li)) ||
 	    !(root = LibOpenRoot(li->DeviceHandle))) {
@@ -177,6 +208,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		return EFI_OUT_OF_RESOURCES;
 	boot_info.stack_base = stack;
 	boot_info.stack_size = STACK_PAGES * 4096;
+	reserve_ap_trampoline();
 	Print(L"basalt: options '%a'; leaving the firmware\n", boot_info.cmdline);
 	return efi_exit_and_run(image, &boot_info);
 }

@@ -11,6 +11,8 @@
 #define LAPIC_ID 0x020
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
@@ -21,7 +23,16 @@
 #define LAPIC_LVT_MASKED (1u << 16)
 #define LAPIC_DIVIDE_16 0x3
 #define CALIBRATION_MS 10
+#define ICR_DELIVERY_PENDING (1u << 12)
+#define ICR_ASSERT (1u << 14)
+#define ICR_MODE_NMI (4u << 8)
+#define ICR_MODE_INIT (5u << 8)
+#define ICR_MODE_STARTUP (6u << 8)
+#define ICR_ALL_BUT_SELF (3u << 18)
+#define ICR_WAIT_SPINS 1000000u
 
+/* Set by the boot CPU in lapic_init before any AP starts; read-only afterwards. In xAPIC mode every
+ * CPU sees its own LAPIC at the same address, so one pointer serves them all. */
 static volatile uint32_t *lapic_mmio;
 static uint64_t ticks_per_ms;
 
@@ -66,6 +77,51 @@ int lapic_init(uint64_t tsc_hz)
 	calibrate_timer(tsc_hz);
 	lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER); /* one-shot, unmasked */
 	return 0;
+}
+
+/* An AP's LAPIC: the boot CPU calibrated the timer (one bus clock for all), so only enable it. */
+void lapic_init_ap(void)
+{
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_ENABLE);
+	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | VECTOR_SPURIOUS);
+	lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_16);
+	lapic_write(LAPIC_TIMER_INITIAL, 0);
+	lapic_write(LAPIC_LVT_TIMER, VECTOR_TIMER);
+}
+
+/* Writes the ICR (high half first: writing the low half sends) and waits until the LAPIC has
+ * accepted it; false if it never does. Callers never send from two contexts of one CPU at once
+ * (no ICR use from interrupt handlers except the panic path, which is the last user). */
+static bool send_icr(uint32_t apic_id, uint32_t low)
+{
+	lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+	lapic_write(LAPIC_ICR_LOW, low);
+	for (uint32_t i = 0; i < ICR_WAIT_SPINS; i++) {
+		if (!(lapic_read(LAPIC_ICR_LOW) & ICR_DELIVERY_PENDING))
+			return true;
+		cpu_pause();
+	}
+	return false;
+}
+
+bool lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	return send_icr(apic_id, ICR_ASSERT | vector);
+}
+
+bool lapic_send_init(uint32_t apic_id)
+{
+	return send_icr(apic_id, ICR_ASSERT | ICR_MODE_INIT);
+}
+
+bool lapic_send_startup(uint32_t apic_id, uint8_t page)
+{
+	return send_icr(apic_id, ICR_ASSERT | ICR_MODE_STARTUP | page);
+}
+
+void lapic_send_nmi_all_others(void)
+{
+	send_icr(0, ICR_ASSERT | ICR_MODE_NMI | ICR_ALL_BUT_SELF);
 }
 
 void lapic_eoi(void)

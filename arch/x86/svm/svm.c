@@ -205,13 +205,16 @@ static void svm_vcpu_destroy(struct vcpu *vcpu)
 }
 
 /* ASIDs are handed out per CPU on demand; when they run out, a new generation starts with a full
- * TLB flush, so any number of vCPUs can share the few ASIDs a CPU has (QEMU offers 16). */
+ * TLB flush, so any number of vCPUs can share the few ASIDs a CPU has (QEMU offers 16). A vCPU
+ * that arrives from another CPU takes a fresh ASID here: its old one on this CPU may still tag
+ * translations from before nested page tables changed (the flush then ran on the other CPU). */
 static void refresh_asid(struct svm_vcpu *sv, struct percpu *pc)
 {
 	struct vmcb_control *c = &sv->vmcb->control;
 
-	if (sv->asid_generation == pc->asid_generation)
+	if (sv->asid_generation == pc->asid_generation && sv->asid_cpu == (int)pc->id)
 		return;
+	sv->asid_cpu = (int)pc->id;
 	if (pc->next_asid >= vmm_features.asids) {
 		pc->asid_generation++;
 		pc->next_asid = 1;
@@ -229,9 +232,12 @@ static void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	struct vmcb *vmcb = sv->vmcb;
 	struct percpu *pc = this_cpu();
 
-	if (pc->last_vmcb != vmcb) {
+	/* A CPU may cache VMCB state by address: after a run elsewhere, or another VMCB here, none of
+	 * it is clean (APM vol. 2 15.15). */
+	if (pc->last_vmcb != vmcb || sv->last_cpu != (int)pc->id) {
 		vmcb->control.clean = 0;
 		pc->last_vmcb = vmcb;
+		sv->last_cpu = (int)pc->id;
 	}
 	refresh_asid(sv, pc);
 	vmcb->save.rax = vcpu->gprs.r[GPR_RAX];

@@ -15,6 +15,8 @@ struct svm_vcpu {
 	uint64_t vmcb_pa;
 	uint32_t asid;
 	uint64_t asid_generation; /* the CPU generation the ASID belongs to; stale means pick a new one */
+	int asid_cpu;             /* the CPU whose ASID space `asid` is from; -1 = none yet */
+	int last_cpu;             /* where the VMCB last ran; -1 = nowhere */
 };
 
 extern const struct vmm_ops svm_ops;

@@ -27,6 +27,8 @@ struct vmx_vcpu {
 	void *vmcs;
 	uint64_t vmcs_pa;
 	bool launched;
+	int active_cpu;         /* the CPU this VMCS is active on (VMPTRLD, no VMCLEAR since); -1 = clear */
+	uint64_t eptp;
 	uint16_t vpid;
 	uint64_t cr2;           /* VMX does not switch CR2: kept here while other guests run */
 	uint32_t entry_controls;
@@ -69,5 +71,7 @@ int vmx_switched_msr_slot(uint32_t msr);
 
 /* Makes vv's VMCS current on this CPU (VMPTRLD only when it is not already). */
 void vmx_load(struct vmx_vcpu *vv);
+/* Ends vv's VMCS activity on this CPU when guests run on several CPUs (VMCLEAR). */
+void vmx_release(struct vmx_vcpu *vv);
 
 #endif

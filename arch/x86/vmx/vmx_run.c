@@ -272,6 +272,7 @@ void vmx_vcpu_put(struct vcpu *vcpu)
 	vv->dr6 = read_dr6();
 	vv->dr6_loaded = false;
 	write_dr6(DR6_RESET); /* the next vCPU loads its own; leave nothing of this one behind */
+	vmx_release(vv);
 }
 
 void vmx_flush_guest_tlb(struct vcpu *vcpu)

@@ -14,6 +14,7 @@
 #include "kernel/clock.h"
 #include "kernel/errno.h"
 #include "kernel/mem.h"
+#include "kernel/panic.h"
 
 #define GUEST_PAT_DEFAULT 0x0007040600070406ull
 
@@ -47,14 +48,57 @@ int vmx_switched_msr_slot(uint32_t msr)
 	return -1;
 }
 
+/* Host state that differs between host CPUs: the tables and the per-CPU GS base. */
+static void write_host_cpu_state(void)
+{
+	vmwrite(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
+	vmwrite(VMCS_HOST_TR_BASE, tss_base());
+	vmwrite(VMCS_HOST_GDTR_BASE, gdt_base());
+}
+
+/* A VMCS is active on at most one CPU (SDM 3C 25.11.1): it arrives clear (vmx_vmcs_init clears it
+ * when several CPUs run guests, vmx_vcpu_put after each turn), is loaded here, gets this CPU's
+ * host state, and forgets guest translations this CPU may still cache from an earlier visit
+ * (INVEPT single context covers every mapping derived from this EPT, under any VPID). */
+static void activate_here(struct vmx_vcpu *vv, struct percpu *pc)
+{
+	if (vv->active_cpu >= 0)
+		panic("vmx: VMCS of a vCPU active on cpu %d is wanted on cpu %u", vv->active_cpu, pc->id);
+	vmptrld(vv->vmcs_pa);
+	pc->current_vmcs = vv->vmcs;
+	vv->active_cpu = (int)pc->id;
+	vv->launched = false;
+	write_host_cpu_state();
+	invept(INVEPT_SINGLE_CONTEXT, vv->eptp);
+}
+
 void vmx_load(struct vmx_vcpu *vv)
 {
 	struct percpu *pc = this_cpu();
 
-	if (pc->current_vmcs != vv->vmcs) {
+	if (pc->current_vmcs == vv->vmcs)
+		return;
+	if (vv->active_cpu == (int)pc->id) {
 		vmptrld(vv->vmcs_pa);
 		pc->current_vmcs = vv->vmcs;
+		return;
 	}
+	activate_here(vv, pc);
+}
+
+/* After a turn on a machine where the vCPU may run on another CPU next: VMCLEAR writes the
+ * VMCS back to memory, so any CPU may load it. */
+void vmx_release(struct vmx_vcpu *vv)
+{
+	struct percpu *pc = this_cpu();
+
+	if (cpu_count == 1 || vv->active_cpu != (int)pc->id)
+		return;
+	vmclear(vv->vmcs_pa);
+	if (pc->current_vmcs == vv->vmcs)
+		pc->current_vmcs = NULL;
+	vv->active_cpu = -1;
+	vv->launched = false;
 }
 
 /* Host-owned bits: a guest MOV that would change one exits to the core (kernel/cr_access.c), which
@@ -123,9 +167,7 @@ static void write_host_state(void)
 	vmwrite(VMCS_HOST_GS_SEL, 0);
 	vmwrite(VMCS_HOST_TR_SEL, GDT_TSS);
 	vmwrite(VMCS_HOST_FS_BASE, 0);
-	vmwrite(VMCS_HOST_GS_BASE, 0);
-	vmwrite(VMCS_HOST_TR_BASE, tss_base());
-	vmwrite(VMCS_HOST_GDTR_BASE, gdt_base());
+	write_host_cpu_state();
 	vmwrite(VMCS_HOST_IDTR_BASE, idt_base());
 	vmwrite(VMCS_HOST_SYSENTER_CS, 0);
 	vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
@@ -208,8 +250,11 @@ int vmx_vmcs_init(struct vmx_vcpu *vv, uint64_t eptp)
 	if (vmclear(vv->vmcs_pa) || vmptrld(vv->vmcs_pa))
 		return -EIO;
 	this_cpu()->current_vmcs = vv->vmcs;
+	vv->active_cpu = (int)this_cpu_id();
+	vv->eptp = eptp;
 	write_controls(vv, eptp);
 	write_host_state();
 	write_guest_defaults(vv);
+	vmx_release(vv); /* several CPUs: it starts clear, wherever it runs first */
 	return 0;
 }
