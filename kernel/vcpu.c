@@ -26,6 +26,10 @@
 #define FPU_MXCSR_DEFAULT 0x1f80
 #define FPU_MXCSR_OFFSET 24
 
+/* The lowest core no pinned VM owns: it polls console input and every VM's sleepers. Set by the
+ * boot CPU before the APs are released; read-only afterwards. */
+static unsigned watch_cpu;
+
 static struct vcpu *vcpu_of(struct sched_entity *se)
 {
 	return (struct vcpu *)((char *)se - offsetof(struct vcpu, se));
@@ -91,11 +95,19 @@ int vcpu_create(struct vm *vm, unsigned id)
 void vcpu_start_boot_cpus(void)
 {
 	struct sched_entity *boot[VM_MAX];
+	uint64_t pinned = 0;
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < vm_count; i++)
+	for (unsigned i = 0; i < vm_count; i++) {
+		if (vm_list[i]->cfg->policy == CONFIG_SCHED_PINNED)
+			pinned |= vm_list[i]->cfg->cpu_mask;
 		if (vm_is_running(vm_list[i]) && vm_list[i]->nr_vcpus)
 			boot[n++] = &vm_list[i]->vcpus[0]->se;
+	}
+	for (watch_cpu = 0; watch_cpu < cpu_count && ((pinned >> watch_cpu) & 1); watch_cpu++)
+		;
+	if (watch_cpu == cpu_count)
+		watch_cpu = 0; /* every core pinned: the boot CPU watches */
 	sched_wake_many(boot, n);
 }
 
@@ -151,16 +163,23 @@ static uint64_t wake_if_due(struct vcpu *v, uint64_t now, uint64_t timer_next)
 
 #define INPUT_POLL_NS 20000000ull /* typed characters reach an idle guest within 20 ms */
 
+
 /* Runs device timers of VMs with halted vCPUs and wakes those whose time or interrupt has come
  * (host console input included); returns the earliest event still ahead (0 = none). */
-static uint64_t wake_sleepers(uint64_t now)
+static uint64_t wake_sleepers(unsigned cpu, uint64_t now)
 {
-	uint64_t next = console_input_poll() ? now + INPUT_POLL_NS : 0;
+	/* The host UART has one reader (the watch CPU), so typed characters stay in order. */
+	uint64_t next = cpu == watch_cpu && console_input_poll() ? now + INPUT_POLL_NS : 0;
 
 	for (unsigned i = 0; i < vm_count; i++) {
 		struct vm *vm = vm_list[i];
 		uint64_t timer_next = 0;
 		bool polled = false;
+
+		/* Only VMs that may run here: a pinned core is not woken for other VMs' timers. The
+		 * watch CPU also looks at the rest, so a VM whose cores are all busy still wakes. */
+		if (cpu != watch_cpu && !((vm->cfg->cpu_mask >> cpu) & 1))
+			continue;
 
 		for (unsigned j = 0; vm_is_running(vm) && j < vm->nr_vcpus; j++) {
 			struct vcpu *v = vm->vcpus[j];
@@ -206,7 +225,7 @@ static void arm_timer(unsigned cpu, struct vcpu *v, uint64_t now, uint64_t unacc
 	/* A vCPU alone on its queue keeps running past its slice (nobody to preempt it for), so the
 	 * account can exceed a slice: then the next check is due at the next slice boundary. */
 	uint64_t left = slice - (v->se.slice_used_ns + unaccounted) % slice;
-	uint64_t next_event = earliest(wake_sleepers(now), virq_poll_timers(v->vm, now));
+	uint64_t next_event = earliest(wake_sleepers(cpu, now), virq_poll_timers(v->vm, now));
 
 	/* Nobody waits on this cpu (a pinned core, or a vCPU alone): no slice timer, device events
 	 * only. A wake onto this cpu calls vcpu_resched_cpu, whose tick re-arms this. Read after
@@ -366,8 +385,9 @@ static void stop_stuck_vms(void)
 	for (unsigned i = 0; i < vm_count; i++)
 		if (vm_is_running(vm_list[i]))
 			vm_halt_forever(vm_list[i]);
-	for (unsigned c = 1; c < cpu_count; c++)
-		smp_kick(c); /* their loops end when no VM runs */
+	for (unsigned c = 0; c < cpu_count; c++)
+		if (c != this_cpu_id())
+			smp_kick(c); /* their loops end when no VM runs */
 }
 
 uint64_t vcpu_run_ns(const struct vcpu *vcpu)
@@ -392,10 +412,10 @@ void cpu_run_loop(unsigned cpu)
 
 		__atomic_store_n(&pc->loop_seq, pc->loop_seq + 1, __ATOMIC_SEQ_CST);
 		vm_reap_ready();
-		next_wake = wake_sleepers(clock_ns());
+		next_wake = wake_sleepers(cpu, clock_ns());
 		se = sched_pick(cpu);
 		if (!se) {
-			if (!next_wake && cpu == 0 && confirm_stuck()) {
+			if (!next_wake && cpu == watch_cpu && confirm_stuck()) {
 				stop_stuck_vms();
 				continue;
 			}

@@ -110,11 +110,36 @@ void vprintf(const char *fmt, va_list ap)
 	}
 }
 
+/* The console port takes bytes, so the vCPUs of an SMP guest running on different host cores
+ * would mix theirs within a line: one printf at a time, as an OS holds a console lock. The wait
+ * is bounded, so an interrupt handler that prints while its own vCPU holds the lock (or a vCPU
+ * stopped by INIT with it held) delays the line instead of hanging the guest. */
+static volatile int console_lock_word;
+#define CONSOLE_LOCK_SPINS (1u << 22)
+
+static bool console_lock(void)
+{
+	for (unsigned i = 0; i < CONSOLE_LOCK_SPINS; i++) {
+		if (!__atomic_exchange_n(&console_lock_word, 1, __ATOMIC_ACQUIRE))
+			return true;
+		__builtin_ia32_pause();
+	}
+	return false;
+}
+
+static void console_unlock(bool held)
+{
+	if (held)
+		__atomic_store_n(&console_lock_word, 0, __ATOMIC_RELEASE);
+}
+
 void printf(const char *fmt, ...)
 {
 	va_list ap;
+	bool held = console_lock();
 
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+	console_unlock(held);
 }
