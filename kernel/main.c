@@ -62,6 +62,23 @@ static void setup_memory(const struct boot_info *info)
 		(unsigned long long)(palloc_free_bytes() >> 20));
 }
 
+/* The MADT's CPUs, or the firmware MP services' when they know more (Bochs' OVMF MADT has the BSP only). */
+static unsigned find_host_cpus(const struct boot_info *info, uint32_t *ids)
+{
+	unsigned madt_n = acpi_find_cpus(info->rsdp, ids, ACPI_MAX_CPUS);
+	bool from_fw;
+	unsigned n = acpi_choose_cpus(ids, madt_n, info->fw_cpu_apic_ids, info->fw_cpu_count, ids,
+				      ACPI_MAX_CPUS, &from_fw);
+
+	if (from_fw && !info->rsdp)
+		kprintf("basalt: no ACPI tables from the firmware, firmware MP services list %u CPUs; using the firmware's list\n",
+			info->fw_cpu_count);
+	else if (from_fw)
+		kprintf("basalt: ACPI MADT lists %u CPU%s, firmware MP services %u; using the firmware's list\n",
+			madt_n, madt_n == 1 ? "" : "s", info->fw_cpu_count);
+	return n;
+}
+
 static void setup_host_cpu(const struct boot_info *info)
 {
 	uint32_t ids[ACPI_MAX_CPUS];
@@ -71,7 +88,7 @@ static void setup_host_cpu(const struct boot_info *info)
 	/* The firmware's 8259 timer must not reach our IDT: everything goes through the LAPIC. */
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
-	cpu_count = acpi_find_cpus(info->rsdp, ids, ACPI_MAX_CPUS);
+	cpu_count = find_host_cpus(info, ids);
 	if (cpu_count == 0)
 		cpu_count = 1;
 	if (cpu_count > MAX_CPUS)
