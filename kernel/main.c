@@ -71,8 +71,8 @@ static unsigned find_host_cpus(const struct boot_info *info, uint32_t *ids)
 				      ACPI_MAX_CPUS, &from_fw);
 
 	if (from_fw && !info->rsdp)
-		kprintf("basalt: no ACPI tables from the firmware, firmware MP services list %u CPUs; using the firmware's list\n",
-			info->fw_cpu_count);
+		kprintf("basalt: no ACPI tables from the firmware, firmware MP services list %u CPU%s; using the firmware's list\n",
+			info->fw_cpu_count, info->fw_cpu_count == 1 ? "" : "s");
 	else if (from_fw)
 		kprintf("basalt: ACPI MADT lists %u CPU%s, firmware MP services %u; using the firmware's list\n",
 			madt_n, madt_n == 1 ? "" : "s", info->fw_cpu_count);
