@@ -10,6 +10,7 @@
 #define BOOT_MAX_FILES 32
 #define BOOT_PATH_MAX 128
 #define BOOT_CMDLINE_MAX 256
+#define BOOT_MAX_CPUS 64
 
 enum boot_mem_type {
 	BOOT_MEM_USABLE,          /* free now */
@@ -39,6 +40,8 @@ struct boot_info {
 	struct boot_mem_range mem[BOOT_MAX_MEMMAP];
 	unsigned mem_count;
 	uint64_t rsdp;             /* physical address of the ACPI RSDP, 0 if none */
+	uint32_t fw_cpu_apic_ids[BOOT_MAX_CPUS]; /* the firmware's MP services' enabled CPUs, BSP first */
+	unsigned fw_cpu_count;     /* 0 when the firmware has no MP services */
 	const void *config;        /* the DTB */
 	uint64_t config_size;
 	char config_source[BOOT_PATH_MAX];

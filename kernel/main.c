@@ -67,6 +67,23 @@ static void setup_memory(const struct boot_info *info)
 		(unsigned long long)(palloc_free_bytes() >> 20));
 }
 
+/* The MADT's CPUs, or the firmware MP services' when they know more (Bochs' OVMF MADT has the BSP only). */
+static unsigned find_host_cpus(const struct boot_info *info, uint32_t *ids)
+{
+	unsigned madt_n = acpi_find_cpus(info->rsdp, ids, ACPI_MAX_CPUS);
+	bool from_fw;
+	unsigned n = acpi_choose_cpus(ids, madt_n, info->fw_cpu_apic_ids, info->fw_cpu_count, ids,
+				      ACPI_MAX_CPUS, &from_fw);
+
+	if (from_fw && !info->rsdp)
+		kprintf("basalt: no ACPI tables from the firmware, firmware MP services list %u CPU%s; using the firmware's list\n",
+			info->fw_cpu_count, info->fw_cpu_count == 1 ? "" : "s");
+	else if (from_fw)
+		kprintf("basalt: ACPI MADT lists %u CPU%s, firmware MP services %u; using the firmware's list\n",
+			madt_n, madt_n == 1 ? "" : "s", info->fw_cpu_count);
+	return n;
+}
+
 static void setup_host_cpu(const struct boot_info *info)
 {
 	gdt_init();
@@ -74,7 +91,7 @@ static void setup_host_cpu(const struct boot_info *info)
 	/* The firmware's 8259 timer must not reach our IDT: everything goes through the LAPIC. */
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
-	madt_cpu_count = acpi_find_cpus(info->rsdp, madt_apic_ids, ACPI_MAX_CPUS);
+	madt_cpu_count = find_host_cpus(info, madt_apic_ids);
 	clock_init(info->tsc_hz);
 	if (lapic_init(info->tsc_hz))
 		panic("the local APIC is unusable");
@@ -83,7 +100,7 @@ static void setup_host_cpu(const struct boot_info *info)
 	idt_set_irq_handler(VECTOR_TIMER, vcpu_timer_interrupt);
 	idt_set_irq_handler(VECTOR_KICK, smp_kick_interrupt);
 	cpuid_policy_set_host(real_cpuid);
-	kprintf("basalt: ACPI MADT lists %u CPUs, TSC %llu MHz, LAPIC timer %llu ticks/ms\n", madt_cpu_count,
+	kprintf("basalt: %u CPUs listed, TSC %llu MHz, LAPIC timer %llu ticks/ms\n", madt_cpu_count,
 		(unsigned long long)(info->tsc_hz / 1000000), (unsigned long long)lapic_timer_rate());
 }
 

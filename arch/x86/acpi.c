@@ -92,3 +92,21 @@ unsigned acpi_find_cpus(uint64_t rsdp_pa, uint32_t *apic_ids, unsigned max)
 		return 0;
 	return collect_cpus(madt, apic_ids, max);
 }
+
+unsigned acpi_choose_cpus(const uint32_t *madt, unsigned madt_n, const uint32_t *fw, unsigned fw_n,
+			  uint32_t *out, unsigned max, bool *from_fw)
+{
+	const uint32_t *src = madt;
+	unsigned n = madt_n;
+
+	*from_fw = fw_n > madt_n;
+	if (*from_fw) {
+		src = fw;
+		n = fw_n;
+	}
+	if (n > max)
+		n = max;
+	if (n)
+		memmove(out, src, n * sizeof(*out));
+	return n;
+}

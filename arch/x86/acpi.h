@@ -3,6 +3,7 @@
 #ifndef BASALT_X86_ACPI_H
 #define BASALT_X86_ACPI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct acpi_rsdp {
@@ -35,5 +36,11 @@ _Static_assert(sizeof(struct acpi_header) == 36, "ACPI table header");
 
 /* Fills apic_ids with the enabled CPUs the MADT lists; returns their count (0 when ACPI is unusable). */
 unsigned acpi_find_cpus(uint64_t rsdp_pa, uint32_t *apic_ids, unsigned max);
+
+/* The host CPU list: the MADT's, unless the firmware's MP services saw more CPUs (Bochs' OVMF
+ * MADT lists only the BSP), then theirs. Copies at most max APIC IDs to out (which may be either
+ * input), returns how many and sets *from_fw when the firmware's list won. */
+unsigned acpi_choose_cpus(const uint32_t *madt, unsigned madt_n, const uint32_t *fw, unsigned fw_n,
+			  uint32_t *out, unsigned max, bool *from_fw);
 
 #endif

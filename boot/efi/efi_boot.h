@@ -13,4 +13,7 @@ EFI_STATUS efi_read_file(EFI_FILE_HANDLE root, const char *path, void **data, UI
 /* Loads every file the config blob names into info->files. */
 void efi_load_config_files(EFI_FILE_HANDLE root, struct boot_info *info, const char *config_dir);
 
+/* Fills info->fw_cpu_* from the firmware's MP services protocol (count 0 without it). */
+void efi_find_cpus(struct boot_info *info);
+
 #endif

@@ -201,6 +201,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (boot_info.config)
 		efi_load_config_files(root, &boot_info, config_dir);
 	find_rsdp();
+	efi_find_cpus(&boot_info);
 	measure_platform();
 	boot_info.image_base = (uint64_t)(UINTN)li->ImageBase;
 	boot_info.image_size = li->ImageSize;

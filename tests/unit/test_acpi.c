@@ -371,6 +371,71 @@ static void test_rev2_without_xsdt_uses_rsdt(void **state)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TL(f) cmocka_unit_test_setup_teardown(f, setup_low, teardown_low)
 
+/* ---- choosing between the MADT's list and the firmware MP services' --------------- */
+
+static void test_choose_keeps_madt_when_firmware_agrees(void **state)
+{
+	const uint32_t madt[] = { 0, 2, 4, 6 }, fw[] = { 0, 1, 2, 3 };
+	uint32_t out[8];
+	bool from_fw = true;
+
+	(void)state;
+	fill_sentinel(out, 8);
+	assert_int_equal(acpi_choose_cpus(madt, 4, fw, 4, out, 8, &from_fw), 4);
+	assert_false(from_fw);
+	assert_int_equal(out[1], 2);
+	assert_int_equal(out[3], 6);
+	assert_int_equal(out[4], SENTINEL);
+}
+
+static void test_choose_keeps_madt_without_firmware_list(void **state)
+{
+	const uint32_t madt[] = { 0, 1 };
+	uint32_t out[4];
+	bool from_fw = true;
+
+	(void)state;
+	assert_int_equal(acpi_choose_cpus(madt, 2, NULL, 0, out, 4, &from_fw), 2);
+	assert_false(from_fw);
+	assert_int_equal(out[1], 1);
+}
+
+/* Bochs' OVMF: a one-CPU (or absent) MADT, MP services that started two. */
+static void test_choose_firmware_when_it_lists_more(void **state)
+{
+	const uint32_t madt[] = { 0 }, fw[] = { 0, 1 };
+	uint32_t out[4];
+	bool from_fw = false;
+
+	(void)state;
+	fill_sentinel(out, 4);
+	assert_int_equal(acpi_choose_cpus(madt, 1, fw, 2, out, 4, &from_fw), 2);
+	assert_true(from_fw);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[1], 1);
+	assert_int_equal(out[2], SENTINEL);
+	from_fw = false;
+	assert_int_equal(acpi_choose_cpus(NULL, 0, fw, 2, out, 4, &from_fw), 2);
+	assert_true(from_fw);
+}
+
+static void test_choose_honours_max_and_in_place(void **state)
+{
+	uint32_t ids[8] = { 0, 1, 2, 3, 4, 5, SENTINEL, SENTINEL };
+	const uint32_t fw[] = { 7, 8, 9, 10, 11, 12, 13 };
+	bool from_fw;
+
+	(void)state;
+	assert_int_equal(acpi_choose_cpus(ids, 6, fw, 7, ids, 3, &from_fw), 3);
+	assert_true(from_fw);
+	assert_int_equal(ids[0], 7);
+	assert_int_equal(ids[2], 9);
+	assert_int_equal(ids[3], 3);
+	assert_int_equal(acpi_choose_cpus(ids, 6, NULL, 0, ids, 2, &from_fw), 2);
+	assert_false(from_fw);
+	assert_int_equal(ids[1], 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +452,10 @@ int main(void)
 		T(test_no_madt),
 		TL(test_rsdt_only),
 		TL(test_rev2_without_xsdt_uses_rsdt),
+		cmocka_unit_test(test_choose_keeps_madt_when_firmware_agrees),
+		cmocka_unit_test(test_choose_keeps_madt_without_firmware_list),
+		cmocka_unit_test(test_choose_firmware_when_it_lists_more),
+		cmocka_unit_test(test_choose_honours_max_and_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
