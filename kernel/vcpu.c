@@ -101,6 +101,9 @@ void vcpu_start_boot_cpus(void)
 	for (unsigned i = 0; i < vm_count; i++) {
 		if (vm_list[i]->cfg->policy == CONFIG_SCHED_PINNED)
 			pinned |= vm_list[i]->cfg->cpu_mask;
+		/* The boot CPU created and loaded them: let go, wherever they run first. */
+		for (unsigned j = 0; vmm->vcpu_release && j < vm_list[i]->nr_vcpus; j++)
+			vmm->vcpu_release(vm_list[i]->vcpus[j]);
 		if (vm_is_running(vm_list[i]) && vm_list[i]->nr_vcpus)
 			boot[n++] = &vm_list[i]->vcpus[0]->se;
 	}

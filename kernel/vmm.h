@@ -118,6 +118,9 @@ struct vmm_ops {
 	 * backend switches per turn rather than per entry (VMX: DR6). May be NULL. */
 	void (*vcpu_load)(struct vcpu *vcpu);
 	void (*vcpu_put)(struct vcpu *vcpu);
+	/* Optional: the calling CPU set the vCPU up outside a turn (creation, loading the guest) and
+	 * lets go of it, so any CPU may run it next (VT-x: VMCLEAR). */
+	void (*vcpu_release)(struct vcpu *vcpu);
 	/* Vendor name of a raw exit number, for messages only. */
 	const char *(*raw_exit_name)(uint32_t raw_reason);
 	/* Which hypercall instruction guests use: BASALT_HCALL_VMMCALL or _VMCALL. */

@@ -192,6 +192,11 @@ static void vmx_vcpu_destroy(struct vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
+static void vmx_vcpu_release(struct vcpu *vcpu)
+{
+	vmx_release(vcpu->arch);
+}
+
 const struct vmm_ops vmx_ops = {
 	.name = "Intel VT-x (VMX with EPT)",
 	.probe = vmx_probe,
@@ -214,6 +219,7 @@ const struct vmm_ops vmx_ops = {
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 	.vcpu_load = vmx_vcpu_load,
 	.vcpu_put = vmx_vcpu_put,
+	.vcpu_release = vmx_vcpu_release,
 	.raw_exit_name = vmx_exit_reason_name,
 	.hypercall_kind = BASALT_HCALL_VMCALL,
 };
