@@ -18,6 +18,7 @@
 #include "kernel/console_input.h"
 #include "kernel/cr_access.h"
 #include "kernel/mem.h"
+#include "kernel/panic.h"
 #include "kernel/virq.h"
 #include "kernel/vmm.h"
 
@@ -294,6 +295,10 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 
 	pc->resched = false;
 	v->charged_until_ns = last;
+	/* A scheduler bug must never run one vCPU on two cores: its VMCB/VMCS would be torn. */
+	if (__atomic_exchange_n(&v->in_turn, true, __ATOMIC_ACQ_REL))
+		panic("vm '%s' vCPU %u entered a turn on cpu %u while in one on cpu %d", v->vm->name, v->id, cpu,
+		      v->running_on);
 	v->running_on = (int)cpu;
 	__atomic_fetch_add(&v->vm->vcpus_in_turn, 1, __ATOMIC_ACQ_REL);
 	load_guest_cpu_state(pc, v);
@@ -331,6 +336,7 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	if (vmm->vcpu_put)
 		vmm->vcpu_put(v);
 	v->running_on = -1;
+	__atomic_store_n(&v->in_turn, false, __ATOMIC_RELEASE);
 	*ran_ns = clock_ns() - last;
 	return vm_is_running(v->vm) ? action : EXIT_STOP;
 }

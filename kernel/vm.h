@@ -93,6 +93,7 @@ struct vcpu {
 	/* Host CPU id while the vCPU is in a turn (run_turn), -1 otherwise. Written only by the CPU
 	 * running it; read by anyone (vcpu_kick) to find the core to signal. */
 	volatile int running_on;
+	bool in_turn;          /* set for the length of a turn (atomic): two at once is a scheduler bug */
 	/* Exits taken in turns so far: written by the running CPU, read by vm_flush_nested_tlbs to
 	 * see a kicked vCPU has left the guest. */
 	volatile uint64_t exits;

@@ -12,6 +12,8 @@
 # blanked out before the file goes to the shared parser):
 #   vmx-timeout N   seconds for the Bochs run (Bochs is slower than QEMU TCG)
 #   vmx-ips N       Bochs instructions per emulated second (run-bochs.sh --ips; default 50 M).
+#   vmx-smp N       Bochs CPUs instead of `smp N` (Bochs emulates every CPU in one thread, so a
+#                   4-CPU run costs about twice a 2-CPU one)
 #                   1000000000 makes the guest clock count instructions as QEMU's icount does.
 # A file with `not-on bochs REASON` (tests/lib/harness.sh) is reported as skipped with its reason.
 # Ignored under Bochs: `qemu-arg` and `icount` (QEMU only). `smp N` and `mem MiB` are passed on.
@@ -40,13 +42,13 @@ die() {
 
 # ---- the Bochs-only directives -----------------------------------------------------------------
 
-# vmx_directive LINE: prints "timeout N", "ips N" or "bad REASON" for a vmx line, nothing otherwise.
+# vmx_directive LINE: prints "timeout N", "ips N", "smp N" or "bad REASON" for a vmx line, nothing otherwise.
 vmx_directive() {
 	local line=$1 key rest v
 	line=${line#"${line%%[![:space:]]*}"}
 	key=${line%%[[:space:]]*}
 	case "$key" in
-	vmx-timeout | vmx-ips) ;;
+	vmx-timeout | vmx-ips | vmx-smp) ;;
 	*) return 0 ;;
 	esac
 	rest=${line#"$key"}
@@ -56,6 +58,8 @@ vmx_directive() {
 		echo "bad $key wants a positive number, got '$v'"
 	elif [ "$key" = vmx-timeout ]; then
 		echo "timeout $v"
+	elif [ "$key" = vmx-smp ]; then
+		echo "smp $v"
 	else
 		echo "ips $v"
 	fi
@@ -65,7 +69,7 @@ vmx_directive() {
 # sets VMX_TIMEOUT and VMX_IPS (empty if not given); returns 1 with H_ERROR on a malformed vmx line.
 vmx_filter() {
 	local file=$1 out=$2 line d n=0
-	VMX_TIMEOUT="" VMX_IPS=""
+	VMX_TIMEOUT="" VMX_IPS="" VMX_SMP=""
 	: >"$out"
 	while IFS= read -r line || [ -n "$line" ]; do
 		n=$((n + 1))
@@ -74,6 +78,7 @@ vmx_filter() {
 		"") printf '%s\n' "$line" >>"$out"; continue ;;
 		timeout\ *) VMX_TIMEOUT=${d#timeout } ;;
 		ips\ *) VMX_IPS=${d#ips } ;;
+		smp\ *) VMX_SMP=${d#smp } ;;
 		bad\ *) H_ERROR="$file:$n: ${d#bad }"; return 1 ;;
 		esac
 		echo >>"$out"
@@ -94,7 +99,7 @@ vmx_args() {
 	done
 	[ "$E_ALLOW_MISSING" = 0 ] || H_ARGS+=(--allow-missing)
 	h_common_args
-	[ -z "$E_SMP" ] || H_ARGS+=(--smp "$E_SMP")
+	if [ -n "$VMX_SMP" ]; then H_ARGS+=(--smp "$VMX_SMP"); elif [ -n "$E_SMP" ]; then H_ARGS+=(--smp "$E_SMP"); fi
 	[ -z "$E_MEM" ] || H_ARGS+=(--mem "$E_MEM")
 	[ -z "$VMX_IPS" ] || H_ARGS+=(--ips "$VMX_IPS")
 	[ -z "$E_CMDLINE" ] || H_ARGS+=(--cmdline "$E_CMDLINE")

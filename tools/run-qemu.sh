@@ -162,7 +162,9 @@ build_qemu_cmd() {
 		qemu_cmd+=(-accel kvm -cpu host)
 	else
 		# qemu64 has SVM but not NPT under TCG; +npt is needed for nested paging
-		qemu_cmd+=(-accel tcg -cpu qemu64,+svm,+npt)
+		# QEMU_TCG_THREAD=single runs every emulated CPU in one thread, round robin: other
+		# interleavings than the default, and how the open AMD-V SMP Linux bug reproduces.
+		qemu_cmd+=(-accel "tcg${QEMU_TCG_THREAD:+,thread=$QEMU_TCG_THREAD}" -cpu qemu64,+svm,+npt)
 	fi
 	[ "$icount" = 0 ] || qemu_cmd+=(-icount shift=0,sleep=off)
 	qemu_cmd+=(

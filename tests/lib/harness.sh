@@ -27,7 +27,7 @@
 #   cmdline OPTIONS                  more hypervisor options for cmdline.txt (after `test`)
 #   smp N / mem MiB / icount         QEMU shape (defaults: 2 CPUs, 1024 MiB, no icount)
 #   qemu-arg ARGS                    more QEMU arguments, split on blanks (repeatable)
-#   vmx-timeout N / vmx-ips N        Bochs only (see tests/integration-vmx.sh); ignored here
+#   vmx-timeout N / vmx-ips N / vmx-smp N   Bochs only (see tests/integration-vmx.sh); ignored here
 #   not-on qemu|bochs REASON         this emulator cannot run the test as real hardware would: the
 #                                    runner reports "skip NAME: REASON" and counts it as skipped
 #   check SCRIPT [ARGS]              runs `SCRIPT LOG [ARGS]` from the repo root on the cleaned serial
@@ -201,7 +201,7 @@ h_parse_directive() {
 	expect-not-raw-re) E_NOT_RAW_RE+=("$rest") ;;
 	expect-order) E_ORDER+=("$rest") ;;
 	check) E_CHECK+=("$rest") ;;
-	vmx-timeout | vmx-ips) ;; # read by tests/integration-vmx.sh alone, which blanks them before this parser
+	vmx-timeout | vmx-ips | vmx-smp) ;; # read by tests/integration-vmx.sh alone, which blanks them before this parser
 	not-on)
 		[[ "$rest" =~ ^(qemu|bochs)[[:space:]]+(.+)$ ]] || { H_ERROR="not-on wants qemu|bochs and a reason, got '$rest'"; return 1; }
 		if [ "${BASH_REMATCH[1]}" = qemu ]; then E_NOT_ON_QEMU=${BASH_REMATCH[2]}; else E_NOT_ON_BOCHS=${BASH_REMATCH[2]}; fi ;;

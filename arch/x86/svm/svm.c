@@ -241,6 +241,9 @@ static void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	}
 	refresh_asid(sv, pc);
 	vmcb->save.rax = vcpu->gprs.r[GPR_RAX];
+	/* The CPU writes EXITINTINFO at every #VMEXIT; zeroing it first means a stale value (an
+	 * emulator that skips the write) can never be re-delivered below as a second event. */
+	vmcb->control.exit_int_info = 0;
 	svm_enter_guest(&vcpu->gprs, sv->vmcb_pa, pc->host_vmcb_pa);
 	vcpu->gprs.r[GPR_RAX] = vmcb->save.rax;
 	vmcb->control.clean = VMCB_CLEAN_ALL;
