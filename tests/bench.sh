@@ -83,7 +83,8 @@ smp_run() {
 # why_not LOG STATUS: the first reason a run gives for not measuring, in one line.
 why_not() {
 	local r
-	r=$(grep -m1 -E 'unavailable:|refused|FAIL' "$1" | sed 's/^.*unavailable: //') || true
+	# "VM refused", not any "refused": a VM's refused MSR read is a normal line, not the reason.
+	r=$(grep -m1 -E 'unavailable:|VM refused|FAIL' "$1" | sed 's/^.*unavailable: //') || true
 	printf '%s' "${r:-the run ended with $(h_status_name "$2") and printed no figure}"
 }
 
