@@ -260,7 +260,7 @@ static uint64_t ms_in_tsc(uint64_t ms) { return ms * tsc_khz; }
 
 static void check_oneshot(void)
 {
-	uint64_t counts = bus_khz * 2, start; /* 2 ms at divide 1 */
+	uint64_t counts = bus_khz * 2, start, read_at; /* 2 ms at divide 1 */
 	uint32_t ccr;
 
 	apic_write(R_TIMER_DCR, DCR_DIV1);
@@ -268,10 +268,14 @@ static void check_oneshot(void)
 	start = rdtsc();
 	apic_write(R_TIMER_ICR, counts);
 	ccr = apic_read(R_TIMER_CCR);
+	read_at = rdtsc();
 	wait_for(V_TIMER, 1, 200000000ul);
 	check(hits[V_TIMER] == 1 && hit_tsc[V_TIMER] - start >= ms_in_tsc(2), "lapic-oneshot",
 	      "%u interrupts, after %lu TSC ticks (want >= %lu)", hits[V_TIMER], hit_tsc[V_TIMER] - start, ms_in_tsc(2));
-	check(ccr > 0 && ccr <= counts && apic_read(R_TIMER_CCR) == 0, "lapic-oneshot-count", "ccr %u then %u", ccr,
+	/* The first read may be 0 only if the 2 ms really passed before it (a slow, loaded emulator
+	 * host: its TSC runs on wall time); otherwise it must show the count running down. */
+	check((ccr > 0 || read_at - start >= ms_in_tsc(2)) && ccr <= counts && apic_read(R_TIMER_CCR) == 0,
+	      "lapic-oneshot-count", "ccr %u then %u", ccr,
 	      apic_read(R_TIMER_CCR));
 	wait_for(V_TIMER, 2, 3000000ul);
 	check(hits[V_TIMER] == 1, "lapic-oneshot-once", "%u interrupts", hits[V_TIMER]);
