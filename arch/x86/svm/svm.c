@@ -399,7 +399,12 @@ static void svm_request_irq_window(struct vcpu *vcpu, bool on)
 	struct vmcb *vmcb = ((struct svm_vcpu *)vcpu->arch)->vmcb;
 	uint64_t bits = SVM_VINTR_V_IRQ | SVM_VINTR_PRIO_MAX | SVM_VINTR_IGN_TPR;
 
-	if (on == !!(vmcb->control.intercept_misc1 & SVM_INTERCEPT_VINTR))
+	bool is_on = (vmcb->control.intercept_misc1 & SVM_INTERCEPT_VINTR) && (vmcb->control.vintr & SVM_VINTR_V_IRQ);
+	bool is_off = !(vmcb->control.intercept_misc1 & SVM_INTERCEPT_VINTR) && !(vmcb->control.vintr & SVM_VINTR_V_IRQ);
+
+	/* Both halves are checked: V_IRQ is written back at #VMEXIT and an emulator may clear it while
+	 * the intercept stays set, which would leave the window request dead. */
+	if (on ? is_on : is_off)
 		return;
 	if (on) {
 		vmcb->control.vintr |= bits;
