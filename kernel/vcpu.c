@@ -167,7 +167,6 @@ static uint64_t wake_if_due(struct vcpu *v, uint64_t now, uint64_t timer_next)
 
 #define INPUT_POLL_NS 20000000ull /* typed characters reach an idle guest within 20 ms */
 
-
 /* Runs device timers of VMs with halted vCPUs and wakes those whose time or interrupt has come
  * (host console input included); returns the earliest event still ahead (0 = none). */
 static uint64_t wake_sleepers(unsigned cpu, uint64_t now)

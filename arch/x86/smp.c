@@ -194,11 +194,8 @@ unsigned smp_start_aps(const struct boot_info *info, const uint32_t *apic_ids, u
 
 void smp_release_aps(void (*fn)(unsigned cpu))
 {
-	unsigned aps = 0;
-
-	for (unsigned i = 1; i < cpu_count; i++)
-		aps += percpu_area[i].online;
-	__atomic_store_n(&aps_running, aps, __ATOMIC_RELEASE);
+	/* percpu_area is dense: entries 1..cpu_count-1 are exactly the APs that came up. */
+	__atomic_store_n(&aps_running, cpu_count - 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&ap_fn, fn, __ATOMIC_RELEASE);
 }
 
