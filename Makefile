@@ -21,7 +21,7 @@ KERNEL_SRCS := kernel/main.c kernel/vm_reap.c kernel/console.c kernel/fmt.c kern
                kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/smp.c arch/x86/paging.c arch/x86/acpi.c \
                arch/x86/vmm_select.c arch/x86/insn_decode.c arch/x86/insn_classify.c arch/x86/insn_emul.c arch/x86/insn_emul_alu.c \
-               arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
+               arch/x86/svm/svm.c arch/x86/svm/svm_event.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
                arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
 ARCH_ASM    := arch/x86/isr.S arch/x86/smp_trampoline.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S

@@ -70,7 +70,7 @@ void vcpu_set_init_state(struct vcpu *v, uint8_t vector)
 	memset(&v->gprs, 0, sizeof(v->gprs));
 	v->gprs.r[GPR_RDX] = signature; /* family, model, stepping: CPUID leaf 1 EAX */
 	v->insn_cache.valid = false;
-	vmm->request_irq_window(v, false);
+	vmm->cancel_events(v); /* an event queued before the INIT is not delivered after it */
 }
 
 /* A start-up request the vCPU acts on itself, with vm->lock held. True when it may enter. */

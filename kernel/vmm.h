@@ -109,6 +109,8 @@ struct vmm_ops {
 	bool (*interrupt_ready)(struct vcpu *vcpu);
 	/* Asks for VM_EXIT_IRQ_WINDOW as soon as the guest can take an interrupt (on), or stops asking. */
 	void (*request_irq_window)(struct vcpu *vcpu, bool on);
+	/* INIT: drops every event queued for injection (and any window request). */
+	void (*cancel_events)(struct vcpu *vcpu);
 	/* Moves RIP past the instruction that exited (exit->insn_len, or what the CPU reported).
 	 * Returns RFLAGS.TF: the single-step trap the CPU never raised is then the core's to raise. */
 	bool (*skip_instruction)(struct vcpu *vcpu, const struct vm_exit *exit);

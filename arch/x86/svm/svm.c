@@ -189,6 +189,7 @@ static int svm_vcpu_create(struct vcpu *vcpu)
 	vmcb->save.dr6 = 0xffff0ff0;
 	vmcb->save.dr7 = 0x400;
 	vmcb->save.rflags = RFLAGS_RESERVED1;
+	svm_events_init(&sv->events);
 	vcpu->arch = sv;
 	return 0;
 }
@@ -248,8 +249,7 @@ static void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vcpu->gprs.r[GPR_RAX] = vmcb->save.rax;
 	vmcb->control.clean = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = SVM_TLB_FLUSH_NONE;
-	/* An event whose delivery was cut short (e.g. by a nested fault) must be delivered again. */
-	vmcb->control.event_inj = (vmcb->control.exit_int_info & SVM_EVENT_VALID) ? vmcb->control.exit_int_info : 0;
+	svm_event_after_exit(vmcb, &sv->events);
 	svm_translate_exit(vmcb, &vmm_features, vcpu->gprs.r[GPR_RCX], exit);
 }
 
@@ -357,18 +357,8 @@ static void svm_set_seg(struct vcpu *vcpu, enum vm_seg seg, const struct vm_segm
 static int svm_inject_event(struct vcpu *vcpu, const struct vm_event *ev)
 {
 	struct svm_vcpu *sv = vcpu->arch;
-	uint64_t inj = ev->vector | SVM_EVENT_VALID;
 
-	if (sv->vmcb->control.event_inj & SVM_EVENT_VALID)
-		return -EBUSY;
-	if (ev->kind == VM_EVENT_EXCEPTION)
-		inj |= SVM_EVENT_TYPE_EXCEPTION;
-	else if (ev->kind == VM_EVENT_NMI)
-		inj |= SVM_EVENT_TYPE_NMI;
-	if (ev->has_error)
-		inj |= SVM_EVENT_ERROR_VALID | ((uint64_t)ev->error_code << 32);
-	sv->vmcb->control.event_inj = inj;
-	return 0;
+	return svm_event_inject(sv->vmcb, &sv->events, ev);
 }
 
 static bool svm_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit)
@@ -387,33 +377,23 @@ static const char *svm_raw_exit_name(uint32_t raw)
 
 static bool svm_interrupt_ready(struct vcpu *vcpu)
 {
-	const struct vmcb *vmcb = ((struct svm_vcpu *)vcpu->arch)->vmcb;
+	struct svm_vcpu *sv = vcpu->arch;
 
-	return (vmcb->save.rflags & RFLAGS_IF) && !(vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW) &&
-	       !(vmcb->control.event_inj & SVM_EVENT_VALID);
+	return svm_event_interrupt_ready(sv->vmcb, &sv->events);
 }
 
-/* A virtual interrupt request with the VINTR intercept exits exactly when the guest could take it. */
 static void svm_request_irq_window(struct vcpu *vcpu, bool on)
 {
-	struct vmcb *vmcb = ((struct svm_vcpu *)vcpu->arch)->vmcb;
-	uint64_t bits = SVM_VINTR_V_IRQ | SVM_VINTR_PRIO_MAX | SVM_VINTR_IGN_TPR;
+	struct svm_vcpu *sv = vcpu->arch;
 
-	bool is_on = (vmcb->control.intercept_misc1 & SVM_INTERCEPT_VINTR) && (vmcb->control.vintr & SVM_VINTR_V_IRQ);
-	bool is_off = !(vmcb->control.intercept_misc1 & SVM_INTERCEPT_VINTR) && !(vmcb->control.vintr & SVM_VINTR_V_IRQ);
+	svm_event_irq_window(sv->vmcb, &sv->events, on);
+}
 
-	/* Both halves are checked: V_IRQ is written back at #VMEXIT and an emulator may clear it while
-	 * the intercept stays set, which would leave the window request dead. */
-	if (on ? is_on : is_off)
-		return;
-	if (on) {
-		vmcb->control.vintr |= bits;
-		vmcb->control.intercept_misc1 |= SVM_INTERCEPT_VINTR;
-	} else {
-		vmcb->control.vintr &= ~bits;
-		vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
-	}
-	vmcb_mark_dirty(vmcb, VMCB_CLEAN_INTERCEPTS | VMCB_CLEAN_TPR);
+static void svm_cancel_events(struct vcpu *vcpu)
+{
+	struct svm_vcpu *sv = vcpu->arch;
+
+	svm_event_cancel(sv->vmcb, &sv->events);
 }
 
 static void svm_flush_guest_tlb(struct vcpu *vcpu)
@@ -442,6 +422,7 @@ const struct vmm_ops svm_ops = {
 	.skip_instruction = svm_skip_instruction,
 	.interrupt_ready = svm_interrupt_ready,
 	.request_irq_window = svm_request_irq_window,
+	.cancel_events = svm_cancel_events,
 	.flush_guest_tlb = svm_flush_guest_tlb,
 	.raw_exit_name = svm_raw_exit_name,
 	.hypercall_kind = BASALT_HCALL_VMMCALL,

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "arch/x86/svm/svm_event.h"
 #include "arch/x86/svm/vmcb.h"
 #include "kernel/vmm.h"
 
@@ -17,6 +18,7 @@ struct svm_vcpu {
 	uint64_t asid_generation; /* the CPU generation the ASID belongs to; stale means pick a new one */
 	int asid_cpu;             /* the CPU whose ASID space `asid` is from; -1 = none yet */
 	int last_cpu;             /* where the VMCB last ran; -1 = nowhere */
+	struct svm_events events; /* an outstanding V_IRQ offer (svm_event.c) */
 };
 
 extern const struct vmm_ops svm_ops;

@@ -86,6 +86,7 @@ struct vmcb {
 _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 _Static_assert(offsetof(struct vmcb, control.iopm_base_pa) == 0x040, "iopm");
 _Static_assert(offsetof(struct vmcb, control.guest_asid) == 0x058, "asid");
+_Static_assert(offsetof(struct vmcb, control.vintr) == 0x060, "V_TPR, V_IRQ, V_INTR_VECTOR");
 _Static_assert(offsetof(struct vmcb, control.exit_code) == 0x070, "exit code");
 _Static_assert(offsetof(struct vmcb, control.np_control) == 0x090, "np control");
 _Static_assert(offsetof(struct vmcb, control.event_inj) == 0x0a8, "event injection");
@@ -132,6 +133,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_VINTR_PRIO_MAX (0xfull << 16)
 #define SVM_VINTR_IGN_TPR (1ull << 20)
 #define SVM_VINTR_MASKING (1ull << 24)
+#define SVM_VINTR_VECTOR_SHIFT 32 /* V_INTR_VECTOR: the vector a V_IRQ delivers */
 /* interrupt_shadow */
 #define SVM_INTERRUPT_SHADOW (1ull << 0)
 
@@ -149,6 +151,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "g_pat");
 #define SVM_EVENT_TYPE_INTR (0ull << 8)
 #define SVM_EVENT_TYPE_NMI (2ull << 8)
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
+#define SVM_EVENT_TYPE_MASK (7ull << 8)
 
 /* Clean bits: a set bit promises the CPU that this group did not change since the last VMRUN here. */
 #define VMCB_CLEAN_INTERCEPTS (1u << 0)

@@ -216,6 +216,7 @@ const struct vmm_ops vmx_ops = {
 	.skip_instruction = vmx_skip_instruction,
 	.interrupt_ready = vmx_interrupt_ready,
 	.request_irq_window = vmx_request_irq_window,
+	.cancel_events = vmx_cancel_events,
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 	.vcpu_load = vmx_vcpu_load,
 	.vcpu_put = vmx_vcpu_put,

@@ -65,6 +65,7 @@ void vmx_vcpu_load(struct vcpu *vcpu);
 void vmx_vcpu_put(struct vcpu *vcpu);
 bool vmx_interrupt_ready(struct vcpu *vcpu);
 void vmx_request_irq_window(struct vcpu *vcpu, bool on);
+void vmx_cancel_events(struct vcpu *vcpu);
 
 /* Index of msr in vmx_vcpu.msrs, or -1 when VMX does not switch it through the area. */
 int vmx_switched_msr_slot(uint32_t msr);

@@ -288,6 +288,13 @@ bool vmx_interrupt_ready(struct vcpu *vcpu)
 	       !((uint32_t)vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
 }
 
+void vmx_cancel_events(struct vcpu *vcpu)
+{
+	vmx_load(vcpu->arch);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmx_request_irq_window(vcpu, false);
+}
+
 void vmx_request_irq_window(struct vcpu *vcpu, bool on)
 {
 	struct vmx_vcpu *vv = vcpu->arch;
