@@ -4,14 +4,18 @@
 # build/run/, starts QEMU and, in --test mode, turns the hypervisor's verdict into an exit status.
 #
 # Usage: tools/run-qemu.sh --config FILE [--test] [--timeout SECONDS] [--log FILE] [--accel tcg|kvm]
-#            [--search DIR]... [--icount] [--smp N] [--mem MiB] [--allow-missing] [--efi FILE] [--no-config]
-#            [--cmdline "OPTIONS"] [--keep] [-- extra qemu args]
+#            [--search DIR]... [--icount] [--icount-shift N] [--smp N] [--mem MiB] [--allow-missing] [--efi FILE] [--no-config]
+#            [--tcg-thread single|multi] [--cmdline "OPTIONS"] [--keep] [-- extra qemu args]
 #
 #   --test       non-interactive; the medium's cmdline.txt says `test`, so the hypervisor ends QEMU
 #                with a verdict when every VM has ended; the run is bounded by --timeout (120 s)
 #   --cmdline    more hypervisor options for cmdline.txt (after `test` in --test mode)
 #   --search     where to look for files the config names (build/guests is always searched last)
+#   --icount     guest time counts instructions: 2^N ns each (--icount-shift N, default 0: the
+#                bench's instruction counts); idle time is skipped
 #   --keep       keep the run directory (medium, OVMF vars) and print its path
+#   --tcg-thread single runs every emulated CPU in one host thread, round robin (default: QEMU's
+#                choice, one thread per CPU, or $QEMU_TCG_THREAD); -icount is always single
 #
 # Exit status in --test mode (the hypervisor writes to isa-debug-exit port 0xf4; QEMU exits 2*v+1):
 #   0    verdict pass   (0x10 -> QEMU 33): every VM passed
@@ -29,8 +33,8 @@ OVMF_CODE=${OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 OVMF_VARS=${OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
 DEFAULT_SEARCH=("$ROOT/build/guests" "$ROOT/build/linux")
 
-config="" test_mode=0 timeout_s="" log="" accel=tcg icount=0 smp=2 mem=1024 allow_missing=0
-efi="$ROOT/build/basalt.efi" extra_cmdline="" keep=0 no_config=0
+config="" test_mode=0 timeout_s="" log="" accel=tcg icount=0 icount_shift=0 smp=2 mem=1024 allow_missing=0
+efi="$ROOT/build/basalt.efi" extra_cmdline="" keep=0 no_config=0 tcg_thread=${QEMU_TCG_THREAD:-}
 search_dirs=()
 qemu_extra=()
 run_dir=""
@@ -56,6 +60,7 @@ parse_args() {
 		--accel) accel=${2:?--accel needs tcg or kvm}; shift 2 ;;
 		--search) search_dirs+=("${2:?--search needs a directory}"); shift 2 ;;
 		--icount) icount=1; shift ;;
+		--icount-shift) icount=1; icount_shift=${2:?--icount-shift needs a number}; shift 2 ;;
 		--smp) smp=${2:?--smp needs a number}; shift 2 ;;
 		--mem) mem=${2:?--mem needs MiB}; shift 2 ;;
 		--allow-missing) allow_missing=1; shift ;;
@@ -63,6 +68,7 @@ parse_args() {
 		--efi) efi=${2:?--efi needs a file}; shift 2 ;;
 		--cmdline) extra_cmdline=${2?--cmdline needs text}; shift 2 ;;
 		--keep) keep=1; shift ;;
+		--tcg-thread) tcg_thread=${2:?--tcg-thread needs single or multi}; shift 2 ;;
 		-h | --help) usage 0 ;;
 		--) shift; qemu_extra=("$@"); break ;;
 		*) echo "$PROG: unknown argument '$1'" >&2; usage ;;
@@ -72,6 +78,8 @@ parse_args() {
 	[ -f "$config" ] || die "config '$config' not found"
 	[[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp wants a positive number, got '$smp'"
 	[[ "$mem" =~ ^[1-9][0-9]*$ ]] || die "--mem wants MiB, got '$mem'"
+	[[ "$icount_shift" =~ ^([0-9]|10)$ ]] || die "--icount-shift wants 0..10, got '$icount_shift'"
+	[[ "$tcg_thread" =~ ^(|single|multi)$ ]] || die "--tcg-thread wants single or multi, got '$tcg_thread'"
 	if [ -n "$timeout_s" ]; then
 		[[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, got '$timeout_s'"
 	elif [ "$test_mode" = 1 ]; then
@@ -162,11 +170,12 @@ build_qemu_cmd() {
 		qemu_cmd+=(-accel kvm -cpu host)
 	else
 		# qemu64 has SVM but not NPT under TCG; +npt is needed for nested paging
-		# QEMU_TCG_THREAD=single runs every emulated CPU in one thread, round robin: other
-		# interleavings than the default, and how the open AMD-V SMP Linux bug reproduces.
-		qemu_cmd+=(-accel "tcg${QEMU_TCG_THREAD:+,thread=$QEMU_TCG_THREAD}" -cpu qemu64,+svm,+npt)
+		# thread=single: every emulated CPU in one host thread, round robin. On a 2-core machine
+		# an SMP guest that keeps all its CPUs busy runs ~10x faster than with a thread per
+		# CPU fighting for the cores, and the interleavings differ from the default's.
+		qemu_cmd+=(-accel "tcg${tcg_thread:+,thread=$tcg_thread}" -cpu qemu64,+svm,+npt)
 	fi
-	[ "$icount" = 0 ] || qemu_cmd+=(-icount shift=0,sleep=off)
+	[ "$icount" = 0 ] || qemu_cmd+=(-icount "shift=$icount_shift,sleep=off")
 	qemu_cmd+=(
 		-drive "if=pflash,format=raw,readonly=on,file=$(qesc "$OVMF_CODE")"
 		-drive "if=pflash,format=raw,file=$(qesc "$run_dir/OVMF_VARS.fd")"
@@ -251,7 +260,8 @@ main() {
 		run+=("$timeout_s")
 	fi
 	what="accel $accel, smp $smp, mem $mem MiB"
-	[ "$icount" = 0 ] || what+=", icount"
+	[ "$icount" = 0 ] || what+=", icount shift $icount_shift"
+	[ -z "$tcg_thread" ] || what+=", tcg thread=$tcg_thread"
 	[ -z "$timeout_s" ] || what+=", timeout $timeout_s s"
 	[ -z "$log" ] || what+=", serial log $log"
 	say "$what; QEMU command:"

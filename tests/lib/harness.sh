@@ -25,7 +25,12 @@
 #   efi build/x.efi                  boot this image instead of build/basalt.efi
 #   no-config                        leave \basalt\basalt.dtb off the medium (the image embeds its config)
 #   cmdline OPTIONS                  more hypervisor options for cmdline.txt (after `test`)
-#   smp N / mem MiB / icount         QEMU shape (defaults: 2 CPUs, 1024 MiB, no icount)
+#   smp N / mem MiB                  QEMU shape (defaults: 2 CPUs, 1024 MiB)
+#   icount [SHIFT]                   guest time counts instructions, 2^SHIFT ns each (default 4:
+#                                    62.5 M instructions per guest second, near Bochs's 50 M; the
+#                                    bench alone uses 0); deterministic and blind to host load
+#   tcg-thread single|multi          QEMU's TCG: all CPUs in one thread, round robin, or one
+#                                    thread each (QEMU's default); Bochs ignores it
 #   qemu-arg ARGS                    more QEMU arguments, split on blanks (repeatable)
 #   vmx-timeout N / vmx-ips N / vmx-smp N   Bochs only (see tests/integration-vmx.sh); ignored here
 #   not-on qemu|bochs REASON         this emulator cannot run the test as real hardware would: the
@@ -36,7 +41,7 @@
 #
 # TEXT is everything after the directive and one blank, up to the end of the line (trailing blanks
 # dropped), matched as a plain substring, case-sensitive; "#" in it is part of the text. Keyword
-# directives (config, search, timeout, verdict, allow-missing, smp, mem, icount) accept a trailing
+# directives (config, search, timeout, verdict, allow-missing, smp, mem, icount, tcg-thread) accept a trailing
 # "# comment". The serial log is matched after removing carriage returns and terminal escape codes.
 #
 # A run never passes vacuously: it fails when the medium cannot be built, on timeout, with an empty
@@ -152,7 +157,7 @@ h_kill_tree() {
 # H_ERROR.
 h_parse_expect() {
 	local file=$1 raw line key rest n=0
-	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0 E_EFI="" E_NO_CONFIG=0
+	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0 E_ICOUNT_SHIFT=4 E_EFI="" E_NO_CONFIG=0 E_TCG_THREAD=""
 	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=() E_RAW_RE=() E_NOT_RAW_RE=()
 	E_NOT_ON_QEMU="" E_NOT_ON_BOCHS="" E_CHECK=()
 	H_ERROR=""
@@ -190,7 +195,11 @@ h_parse_directive() {
 	allow-missing) E_ALLOW_MISSING=1 ;;
 	no-config) E_NO_CONFIG=1 ;;
 	efi) E_EFI=$v ;;
-	icount) E_ICOUNT=1 ;;
+	icount)
+		E_ICOUNT=1
+		[ -z "$v" ] || [[ "$v" =~ ^([0-9]|10)$ ]] || { H_ERROR="icount wants a shift 0..10 or nothing, got '$v'"; return 1; }
+		E_ICOUNT_SHIFT=${v:-$E_ICOUNT_SHIFT} ;;
+	tcg-thread) [[ "$v" =~ ^(single|multi)$ ]] || { H_ERROR="tcg-thread wants single or multi, got '$v'"; return 1; }; E_TCG_THREAD=$v ;;
 	smp) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="smp wants a number, got '$v'"; return 1; }; E_SMP=$v ;;
 	mem) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="mem wants MiB, got '$v'"; return 1; }; E_MEM=$v ;;
 	cmdline) E_CMDLINE="${E_CMDLINE:+$E_CMDLINE }$rest" ;;
@@ -275,7 +284,8 @@ h_expect_args() {
 	[ "$E_ALLOW_MISSING" = 0 ] || H_ARGS+=(--allow-missing)
 	h_common_args
 	[ -z "${ACCEL:-}" ] || H_ARGS+=(--accel "$ACCEL")
-	[ "$E_ICOUNT" = 0 ] || H_ARGS+=(--icount)
+	[ "$E_ICOUNT" = 0 ] || H_ARGS+=(--icount-shift "$E_ICOUNT_SHIFT")
+	[ -z "$E_TCG_THREAD" ] || H_ARGS+=(--tcg-thread "$E_TCG_THREAD")
 	[ -z "$E_SMP" ] || H_ARGS+=(--smp "$E_SMP")
 	[ -z "$E_MEM" ] || H_ARGS+=(--mem "$E_MEM")
 	[ -z "$E_CMDLINE" ] || H_ARGS+=(--cmdline "$E_CMDLINE")
