@@ -118,9 +118,14 @@ static uint64_t time_round_trips(uint32_t dest)
 		uint64_t want = bench_ipi_pongs + 1, t0 = rdtsc();
 
 		wrmsr64(X2APIC_ICR, ((uint64_t)dest << 32) | IPI_PING);
-		while (bench_ipi_pongs < want)
+		/* PAUSE: a polite spin on hardware, and under QEMU's round-robin TCG (every -icount
+		 * run) the point where the other host cores get their turn; without it this core ran
+		 * out its whole ~25 ms share of virtual time before the AP's core saw the ping. */
+		while (bench_ipi_pongs < want) {
 			if (rdtsc() - t0 > ROUND_WAIT_TICKS)
 				return 0;
+			asm volatile("pause" ::: "memory");
+		}
 		total += rdtsc() - t0;
 	}
 	asm volatile("cli" ::: "memory");
