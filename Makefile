@@ -53,7 +53,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
 EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
-.PHONY: all hypervisor guests configs run test unit acpi-check integration bench fuzz clean deps-build embedded \
+.PHONY: all hypervisor guests configs run test unit acpi-check integration integration-all bench fuzz clean deps-build embedded \
         linux-guest test-linux profile
 all: hypervisor guests configs
 
@@ -155,13 +155,16 @@ test-linux: all linux-guest
 # make test: unit tests, the iasl check of the guest ACPI tables, a short fuzzing pass over every parser of untrusted bytes, then the
 # integration tests on AMD-V (QEMU) and on VT-x (Bochs).
 TEST_FUZZ_SECONDS ?= 10
+# The integration tests of both emulators share one pool of job slots (tests/integration-all.sh).
 test:
 	@tools/deps.sh test
-	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory -j2 unit
 	@$(MAKE) --no-print-directory acpi-check
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
-	@$(MAKE) --no-print-directory integration
-	@$(MAKE) --no-print-directory test-vmx
+	@$(MAKE) --no-print-directory -j2 fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory integration-all
+
+integration-all: all linux-guest $(EMBEDDED_TEST_EFI) test-vmx-deps
+	tests/integration-all.sh
 
 bench:
 	@tools/deps.sh bench
