@@ -217,6 +217,8 @@ void vm_reap_all(void);
 /* Nested page tables lost or narrowed a mapping: every vCPU flushes before its next entry, and
  * vCPUs inside the guest on other CPUs are kicked out first (returns when they have exited). */
 void vm_flush_nested_tlbs(struct vm *vm);
+/* Removes [gpa, gpa + size) from the VM's nested page tables and flushes it everywhere. */
+int vm_unmap_guest(struct vm *vm, uint64_t gpa, uint64_t size);
 
 /* The end (exclusive) of the VM's highest RAM region: the 64-bit PCI window starts above it. */
 static inline uint64_t vm_ram_end(const struct vm *vm)

@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
 #include "kernel/vcpu.h"
+#include "kernel/vmm.h"
 
 /*
  * Why a quiescent point and not "the last vCPU out of its turn": another CPU may have picked a
@@ -57,6 +58,14 @@ void vm_reap_all(void)
 {
 	for (unsigned i = 0; i < vm_count; i++)
 		try_release(vm_list[i], true);
+}
+
+int vm_unmap_guest(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	int rc = vmm->unmap(vm, gpa, size);
+
+	vm_flush_nested_tlbs(vm);
+	return rc;
 }
 
 void vm_flush_nested_tlbs(struct vm *vm)

@@ -93,6 +93,8 @@ struct vmm_ops {
 	int (*vm_create)(struct vm *vm);   /* nested page tables, per-VM bitmaps */
 	void (*vm_destroy)(struct vm *vm);
 	int (*map)(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perms);
+	/* Edits the nested tables only: other CPUs may still hold the old translations, so callers go
+	 * through vm_unmap_guest (kernel/vm_reap.c), which flushes every vCPU wherever it runs. */
 	int (*unmap)(struct vm *vm, uint64_t gpa, uint64_t size);
 	int (*vcpu_create)(struct vcpu *vcpu);
 	void (*vcpu_destroy)(struct vcpu *vcpu);

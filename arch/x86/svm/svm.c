@@ -123,26 +123,15 @@ static void svm_vm_destroy(struct vm *vm)
 	npt_destroy(&vm->npt);
 }
 
-static void flush_all_vcpus(struct vm *vm)
-{
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		struct svm_vcpu *sv = vm->vcpus[i]->arch;
-
-		sv->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
-	}
-}
-
 static int svm_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perms)
 {
 	return npt_map(&vm->npt, gpa, hpa, size, perms);
 }
 
+/* No VMCB is touched here: a vCPU may be running on another CPU (vm_unmap_guest flushes). */
 static int svm_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
 {
-	int rc = npt_unmap(&vm->npt, gpa, size);
-
-	flush_all_vcpus(vm);
-	return rc;
+	return npt_unmap(&vm->npt, gpa, size);
 }
 
 /* CR4 writes exit so bits the guest's CPUID hides (OSXSAVE above all: XSAVE state is not switched)

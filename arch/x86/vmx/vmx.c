@@ -152,6 +152,7 @@ static int vmx_map(struct vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size, uns
 	return npt_map(&vm->npt, gpa, hpa, size, perms);
 }
 
+/* This CPU's cached translations go now; every vCPU's, wherever it runs, in vm_unmap_guest. */
 static int vmx_unmap(struct vm *vm, uint64_t gpa, uint64_t size)
 {
 	int rc = npt_unmap(&vm->npt, gpa, size);
