@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The driver's side of a split virtqueue in fake guest RAM, for the virtqueue unit tests. */
+/* The driver's side of a split virtqueue in fake guest RAM, for the virtqueue unit tests (include after cmocka.h). */
 #ifndef BASALT_TESTS_VIRTQ_RINGS_H
 #define BASALT_TESTS_VIRTQ_RINGS_H
 
@@ -117,6 +117,16 @@ static inline uint32_t used_id(unsigned slot)
 static inline uint32_t used_len(unsigned slot)
 {
 	return rd32(USED + 8 + 8ull * (slot % qsize));
+}
+
+/* The pop breaks the queue, the reason names what it should, and the queue stays broken. */
+static inline void expect_broken(const char *needle)
+{
+	assert_int_equal(virtq_pop(&vq, &ch), -EIO);
+	assert_true(virtq_is_broken(&vq));
+	if (!strstr(vq.reason, needle))
+		fail_msg("reason \"%s\" lacks \"%s\"", vq.reason, needle);
+	assert_int_equal(virtq_pop(&vq, &ch), -EIO);
 }
 
 #endif
