@@ -26,7 +26,8 @@ ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/smp.c arch/
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
 ARCH_ASM    := arch/x86/isr.S arch/x86/smp_trampoline.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_place.c sched/sched_rr.c sched/sched_shares.c
-# drivers/host: the machine's own devices; drivers/pc: the guest platform's device models.
+# drivers/host: the machine's own devices; drivers/pc: the guest platform's device models;
+# drivers/virtio: virtqueues, transport and virtio devices.
 DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \
                drivers/pc/platform.c drivers/pc/vdebugcon.c drivers/pc/vcmos.c drivers/pc/vtestexit.c \
                drivers/pc/vpc.c drivers/pc/vpic.c drivers/pc/vpit.c drivers/pc/vuart.c \
@@ -34,7 +35,8 @@ DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \
                drivers/pc/vpci.c drivers/pc/vpci_func.c drivers/pc/vpci_bar.c drivers/pc/vpci_irq.c \
                drivers/pc/vpci_testdev.c drivers/pc/vtestdev.c \
                drivers/pc/aml.c drivers/pc/vacpi.c drivers/pc/vacpi_pm.c drivers/pc/vacpi_tables.c \
-               drivers/pc/vacpi_dsdt.c
+               drivers/pc/vacpi_dsdt.c \
+               drivers/virtio/virtqueue.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
@@ -125,7 +127,7 @@ include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/host/*.h drivers/pc/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/host/*.h drivers/pc/*.h drivers/virtio/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS)
 

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Host doubles of kernel/gmem.h for the virtqueue tests and fuzzer: one fake RAM region in a buffer. */
+#ifndef BASALT_TESTS_VIRTQ_DOUBLES_H
+#define BASALT_TESTS_VIRTQ_DOUBLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernel/errno.h"
+#include "kernel/gmem.h"
+
+/*
+ * Guest RAM is [d_ram_gpa, d_ram_gpa + d_ram_size) backed by d_ram, with the rules of kernel/gmem.c
+ * (one region, no sum that can wrap). The buffer is allocated to exactly d_ram_size bytes, so ASan
+ * reports any access the library makes past what the double handed out.
+ */
+static uint8_t *d_ram;
+static uint64_t d_ram_gpa;
+static uint64_t d_ram_size;
+static struct vm *d_vm; /* the VM the library must pass through; others get nothing */
+
+/* Counters and a hook, so tests can see what was read and change guest memory in between. */
+static unsigned d_maps;                         /* gpa_map_checked calls, from the library or gpa_* */
+static uint64_t d_watch_gpa = ~0ull;            /* counts maps whose gpa is exactly this */
+static unsigned d_watch_hits;
+static void (*d_after_read)(uint64_t gpa, size_t len); /* runs after each successful gpa_read */
+
+void *gpa_map_checked(struct vm *vm, uint64_t gpa, size_t len)
+{
+	d_maps++;
+	if (gpa == d_watch_gpa)
+		d_watch_hits++;
+	if (vm != d_vm || !d_ram)
+		return NULL;
+	if (gpa >= d_ram_gpa && gpa - d_ram_gpa < d_ram_size && len <= d_ram_size - (gpa - d_ram_gpa))
+		return d_ram + (gpa - d_ram_gpa);
+	return NULL;
+}
+
+int gpa_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)
+{
+	const void *src = gpa_map_checked(vm, gpa, len);
+
+	if (!src)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	if (d_after_read)
+		d_after_read(gpa, len);
+	return 0;
+}
+
+int gpa_write(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+{
+	void *dst = gpa_map_checked(vm, gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, src, len);
+	return 0;
+}
+
+/* Host address of a guest address the test knows is in RAM. */
+static inline void *d_host(uint64_t gpa)
+{
+	return d_ram + (gpa - d_ram_gpa);
+}
+
+#endif
