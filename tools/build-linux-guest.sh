@@ -13,6 +13,11 @@
 #                         BASALT-LINUX-SMP cpus=N rising=M, then power off
 #   initrd-shell.cpio.gz  the same, but it starts a busybox shell on the console (the interactive demo)
 #
+# initrd.cpio.gz and initrd-shell.cpio.gz also carry the kernel package's virtio modules (PCI
+# transport, blk, net, console) and ext4, with every module they depend on (read from each
+# module's .modinfo with objcopy: the package ships no modules.dep), loaded by /init in
+# dependency order; the test prints BASALT-LINUX-MODULES with what loaded.
+#
 # Everything is cached under DIR (default build/linux): a re-run with all outputs present only says
 # so. --force downloads and rebuilds everything. Only Debian packages are downloaded.
 set -euo pipefail
@@ -108,6 +113,43 @@ find_busybox() {
 	echo "$out/busybox-pkg/bin/busybox"
 }
 
+# The modules the guest loads, by name; their dependencies come along. crc32c_generic is ext4's
+# soft dependency (its journal checksums), which .modinfo does not list as a hard one.
+GUEST_MODULES=(virtio_pci virtio_blk virtio_net virtio_console crc32c_generic ext4)
+
+# modinfo_field KO FIELD: the values of FIELD in KO's .modinfo section, one per line.
+modinfo_field() {
+	local tmp
+	tmp=$(mktemp)
+	objcopy -O binary --only-section=.modinfo "$1" "$tmp"
+	tr '\0' '\n' <"$tmp" | sed -n "s/^$2=//p"
+	rm -f "$tmp"
+}
+
+# module_order MODDIR: prints the .ko paths (relative to MODDIR) of GUEST_MODULES and their
+# dependencies, each after everything it needs.
+module_order() {
+	local moddir=$1 ko name
+	declare -A path=() seen=()
+	while IFS= read -r ko; do
+		name=$(basename "$ko" .ko)
+		path[${name//-/_}]=${ko#"$moddir"/}
+	done < <(find "$moddir/kernel" -name '*.ko')
+	visit() {
+		local m=$1 dep
+		[ -z "${seen[$m]:-}" ] || return 0
+		[ -n "${path[$m]:-}" ] || die "module $m is not in the kernel package"
+		seen[$m]=1
+		for dep in $(modinfo_field "$moddir/${path[$m]}" depends | tr ',' ' '); do
+			visit "${dep//-/_}"
+		done
+		echo "${path[$m]}"
+	}
+	for name in "${GUEST_MODULES[@]}"; do
+		visit "$name"
+	done
+}
+
 # The part of /init both initrds share: mount the pseudo file systems and say hello.
 init_common() {
 	cat <<'EOF'
@@ -123,8 +165,20 @@ echo "kernel: $(uname -r)"
 EOF
 }
 
+# Loads the initrd's modules (listed in load order in /etc/basalt-modules, if there is one).
+init_modules() {
+	cat <<'EOF'
+if [ -f /etc/basalt-modules ]; then
+	bad=""
+	while read -r m; do insmod "/lib/modules/$(uname -r)/$m" || bad="$bad $m"; done </etc/basalt-modules
+	echo "BASALT-LINUX-MODULES loaded=$(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')${bad:+failed=$bad}"
+fi
+EOF
+}
+
 init_test() {
 	init_common
+	init_modules
 	cat <<'EOF'
 uname -r
 cat /proc/cpuinfo
@@ -180,6 +234,7 @@ EOF
 # cttyhack gives the shell a controlling terminal, so Ctrl-C works; leaving the shell ends the VM (reboot -f: Basalt treats a guest reset as the end of the VM).
 init_shell() {
 	init_common
+	init_modules
 	cat <<'EOF'
 echo "Basalt Linux demo: busybox shell on the console; 'exit' ends the VM."
 setsid cttyhack /bin/sh -l
@@ -188,9 +243,10 @@ reboot -f
 EOF
 }
 
-# Writes a gzipped newc cpio of a busybox root whose /init is the output of $2.
+# Writes a gzipped newc cpio of a busybox root whose /init is the output of $2; with a 4th
+# argument "modules", the guest modules too.
 build_initrd() {
-	local dest=$1 init_fn=$2 busybox=$3 root
+	local dest=$1 init_fn=$2 busybox=$3 with_modules=${4:-} root m
 	root=$(mktemp -d "$out/root.XXXXXX")
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root}
 	cp "$busybox" "$root/bin/busybox"
@@ -199,6 +255,13 @@ build_initrd() {
 		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 	done
 	"$init_fn" >"$root/init"
+	if [ "$with_modules" = modules ]; then
+		for m in "${module_list[@]}"; do
+			mkdir -p "$root/lib/modules/$kver/$(dirname "$m")"
+			cp "$out/pkg/lib/modules/$kver/$m" "$root/lib/modules/$kver/$m"
+		done
+		printf '%s\n' "${module_list[@]}" >"$root/etc/basalt-modules"
+	fi
 	chmod 755 "$root/init"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	# The kernel opens /dev/console before /init runs; its built-in initramfs has one too.
@@ -239,10 +302,14 @@ busybox=$(find_busybox)
 say "busybox: $busybox ($("$busybox" | head -1 | cut -d' ' -f1-2))"
 # Our own tiny TSC printer (tools/linux-guest/tsc.c): static, no C library.
 gcc -static -nostdlib -O2 -fno-pie -no-pie -fno-stack-protector -o "$out/tsc" "$root_dir/tools/linux-guest/tsc.c"
+command -v objcopy >/dev/null || die "'objcopy' is missing (Debian package binutils)"
+module_order "$out/pkg/lib/modules/$kver" >"$out/modules.list" || die "cannot work out the guest modules"
+mapfile -t module_list <"$out/modules.list"
+say "guest modules: ${#module_list[@]} (${GUEST_MODULES[*]} and what they need)"
 say "building initrd.cpio.gz (test: prints the markers, powers off)"
-build_initrd "$out/initrd.cpio.gz.new" init_test "$busybox"
+build_initrd "$out/initrd.cpio.gz.new" init_test "$busybox" modules
 say "building initrd-shell.cpio.gz (interactive shell)"
-build_initrd "$out/initrd-shell.cpio.gz" init_shell "$busybox"
+build_initrd "$out/initrd-shell.cpio.gz" init_shell "$busybox" modules
 say "building initrd-bench.cpio.gz (marker and instruction count, then reset)"
 build_initrd "$out/initrd-bench.cpio.gz" init_bench "$busybox"
 say "building initrd-smp.cpio.gz (nproc and a busy loop on every CPU, then power off)"
