@@ -238,7 +238,11 @@ static void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vcpu->gprs.r[GPR_RAX] = vmcb->save.rax;
 	vmcb->control.clean = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = SVM_TLB_FLUSH_NONE;
-	svm_event_after_exit(vmcb, &sv->events);
+	/* The common exit has no offer out and nothing cut short: EVENTINJ was consumed, that is all. */
+	if (sv->events.offered_vector >= 0 || (vmcb->control.exit_int_info & SVM_EVENT_VALID))
+		svm_event_after_exit(vmcb, &sv->events);
+	else
+		vmcb->control.event_inj = 0;
 	svm_translate_exit(vmcb, &vmm_features, vcpu->gprs.r[GPR_RCX], exit);
 }
 
