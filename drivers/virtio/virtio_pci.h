@@ -157,7 +157,8 @@ struct virtio_dev_ops {
 	/* The driver kicked queue (enabled, not broken, DRIVER_OK set). The transport checks the queue
 	 * for breakage when it returns. */
 	void (*notify)(struct virtio_pci_dev *dev, unsigned queue);
-	/* The device was reset: the queues are already reset; drop any request in flight. */
+	/* The device was reset: the queues are already reset; drop any request in flight. Also runs
+	 * once from virtio_pci_init, with dev->priv set. */
 	void (*reset)(struct virtio_pci_dev *dev);
 };
 
