@@ -35,7 +35,9 @@
  * so ops->notify, ops->config_read/write and ops->reset run with it held (they must not take it
  * again: the spinlock is not recursive). A backend acting on its own (an I/O completion, a timer)
  * takes it with virtio_pci_lock() before touching dev->vqs or calling the virtio_pci_* helpers,
- * which all expect it held.
+ * which all expect it held. dev->lock does not cover vpci's own state (the MSI-X table and PBA,
+ * config space): vpci's rule holds there (one bus used by one vCPU at a time), so a backend that
+ * signals from outside its VM's vCPU exits must also be serialised with that bus.
  */
 
 #define VIRTIO_PCI_VENDOR 0x1af4
