@@ -45,6 +45,8 @@
  *                  guest gets the whole entry as the module's string. load-address, entry, initrd
  *                  and initrd-data are refused; platform is "pc" (forced, "none" refused)
  *   test-exit      1 cell, port 1..0xfffc: an isa-debug-exit style port (drivers/pc/vtestexit.c)
+ *   virtio-console empty (a boolean): a virtio console at PCI 00:04.0; pc platform only, so a flat
+ *                  VM without platform = "pc" is refused
  *   no other properties, no property twice, no child nodes
  * Per VM the checks run property by property in blob order, then: memory given, the image choice,
  * the kind's rules (flat: initrd/cmdline absent, then placement; Linux: load-address/entry absent,

@@ -76,6 +76,7 @@ struct vm_config {
 	unsigned nr_modules;
 	bool platform_pc;            /* the PC platform (PIC, PIT, COM1, LAPIC, IOAPIC, ACPI, PCI): always for
 	                              * Linux and multiboot, opt-in for flat */
+	bool virtio_console;         /* `virtio-console;`: a virtio console on the PCI bus (pc platform only) */
 	uint32_t test_devices;       /* CONFIG_TESTDEV_* the VM asked for in `test-devices` */
 	uint16_t test_exit_port;     /* `test-exit`: isa-debug-exit style port, 0 = none */
 };

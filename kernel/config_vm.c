@@ -11,7 +11,7 @@
 enum {
 	P_MEMORY, P_VCPUS, P_IMAGE, P_IMAGE_DATA, P_KERNEL, P_KERNEL_DATA, P_INITRD, P_INITRD_DATA,
 	P_CMDLINE, P_LOAD, P_ENTRY, P_SHARES, P_CPUS, P_PLATFORM, P_TEST_DEVICES, P_TEST_EXIT,
-	P_MULTIBOOT, P_MULTIBOOT_DATA, P_MODULES, P_SCHED, P_COUNT
+	P_MULTIBOOT, P_MULTIBOOT_DATA, P_MODULES, P_SCHED, P_VIRTIO_CONSOLE, P_COUNT
 };
 _Static_assert(P_COUNT <= 32, "vm_parse.seen has one bit per property");
 
@@ -206,6 +206,16 @@ static int parse_test_devices(struct vm_parse *p, const char *name, const void *
 	return 0;
 }
 
+/* `virtio-console;`: an empty property, like a DT boolean; the device needs the pc platform's PCI bus. */
+static int parse_virtio_console(struct vm_parse *p, const char *name, const void *val, int len)
+{
+	(void)val;
+	if (len != 0)
+		return config_fail(&p->err, name, "takes no value (write `virtio-console;`)");
+	p->vm->virtio_console = true;
+	return 0;
+}
+
 /* The port of a QEMU isa-debug-exit style device: a write ends the VM with that status. */
 static int parse_test_exit(struct vm_parse *p, const char *name, const void *val, int len)
 {
@@ -304,6 +314,7 @@ static const struct vm_prop {
 	[P_MULTIBOOT_DATA] = { "multiboot-data", parse_multiboot_data },
 	[P_MODULES] = { "modules", parse_modules },
 	[P_SCHED] = { "sched", parse_vm_sched },
+	[P_VIRTIO_CONSOLE] = { "virtio-console", parse_virtio_console },
 };
 
 static int check_vm_name(struct config_err *e, const char *name, int len)
@@ -410,6 +421,8 @@ static int check_flat(struct vm_parse *p)
 					   "given without a kernel (%s needs %s)", vm_props[linux_only[i]].name,
 					   linux_only[i] == P_CMDLINE ? "kernel, kernel-data, multiboot or multiboot-data"
 								      : "kernel or kernel-data");
+	if (p->vm->virtio_console && !p->vm->platform_pc)
+		return config_fail(&p->err, "virtio-console", "needs the \"pc\" platform (its PCI bus)");
 	if (!has_prop(p, P_ENTRY))
 		p->vm->entry = p->vm->load_address;
 	return check_placement(p);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Host console input: polled from COM1 on timer ticks and in idle, delivered to one VM's UART. */
+/* Host console input: polled from COM1 on timer ticks and in idle, delivered to one VM's UART (and its hvc0). */
 #include "kernel/console_input.h"
 
 #include "drivers/host/uart16550.h"
 #include "drivers/pc/vpc.h"
+#include "drivers/virtio/virtio_console.h"
 #include "kernel/console.h"
 #include "kernel/vm.h"
 
@@ -30,7 +31,9 @@ void console_input_offer(struct vm *vm)
 		raw_allowed ? "raw" : "filtered (console=safe)");
 }
 
-/* With owner->lock held: the UART model and console line are shared with the VM's vCPUs. */
+/* With owner->lock held: the UART model and console line are shared with the VM's vCPUs. The serial
+ * port paces input (a byte it refuses waits in held); each byte it accepts is also copied to the
+ * VM's virtio console, if it has one, so a shell on ttyS0 or on hvc0 sees what is typed. */
 static void feed_owner(void)
 {
 	vm_console_flush_partial(owner); /* show a prompt that waits for input */
@@ -42,6 +45,11 @@ static void feed_owner(void)
 		held = vpc_uart_input(owner->pc, (uint8_t)byte) < 0 ? byte : -1;
 		if (held >= 0)
 			return;
+		if (owner->virtio_console) {
+			uint8_t b = (uint8_t)byte;
+
+			virtio_console_input(owner->virtio_console, &b, 1);
+		}
 	}
 }
 

@@ -51,6 +51,7 @@ struct vpc;
 struct vlapic;
 struct vioapic;
 struct vpci;
+struct virtio_console;
 struct vacpi;
 
 /* Port-I/O handler: `in` fills *value (size 1, 2 or 4 bytes); returns 0 or -errno. */
@@ -174,6 +175,7 @@ struct vm {
 	/* The modern PC platform (drivers/pc/), present exactly when pc is. */
 	struct vioapic *ioapic;
 	struct vpci *pci;
+	struct virtio_console *virtio_console; /* `virtio-console;` of a pc VM, else NULL */
 	struct vacpi *acpi;
 
 	struct console_line console;

@@ -180,6 +180,14 @@ init_test() {
 	init_common
 	init_modules
 	cat <<'EOF'
+# Only with `virtio-console;` (tests/integration/linux-virtio-console.expect): the device is
+# 1af4:1043; its port 0 becomes /dev/hvc0 (devtmpfs, up to 1 s after the module binds), and what
+# is written there must reach the host console with this VM's prefix.
+if grep -qx 0x1043 /sys/bus/pci/devices/*/device 2>/dev/null; then
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/hvc0 ] && break; sleep 0.1; done
+	echo "BASALT-LINUX-VIRTIO-CONSOLE bound=$(ls /sys/bus/virtio/drivers/virtio_console 2>/dev/null | grep virtio | tr '\n' ' ')hvc0=$([ -c /dev/hvc0 ] && echo yes || echo no)"
+	[ -c /dev/hvc0 ] && echo BASALT-LINUX-HVC0-HELLO >/dev/hvc0
+fi
 uname -r
 cat /proc/cpuinfo
 grep -qw hypervisor /proc/cpuinfo && echo BASALT-LINUX-HYPERVISOR-FLAG

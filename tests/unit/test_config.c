@@ -918,6 +918,28 @@ static void test_platform(void **state)
 		       "a Linux VM needs the \"pc\" platform");
 }
 
+static void test_virtio_console(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(build_vm("web", PROPS(MEM128, KERNEL))), 0);
+	assert_false(cfg.vms[0].virtio_console);
+	reset(NULL);
+	assert_int_equal(parse(build_vm("web", PROPS(MEM128, KERNEL, RAW("virtio-console", "", 0)))), 0);
+	assert_true(cfg.vms[0].virtio_console);
+	reset(NULL);
+	assert_int_equal(parse(build_vm("web", PROPS(MEM64, IMG, STR("platform", "pc"), RAW("virtio-console", "", 0)))), 0);
+	assert_true(cfg.vms[0].virtio_console);
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, RAW("virtio-console", "", 0)), "virtio-console",
+		       "needs the \"pc\" platform (its PCI bus)");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM64, IMG, STR("platform", "none"), RAW("virtio-console", "", 0)), "virtio-console",
+		       "needs the \"pc\" platform");
+	reset(NULL);
+	expect_refused("web", PROPS(MEM128, KERNEL, STR("virtio-console", "yes")), "virtio-console",
+		       "takes no value (write `virtio-console;`)");
+}
+
 static void test_test_devices(void **state)
 {
 	(void)state;
@@ -1327,7 +1349,7 @@ int main(void)
 		T(test_linux_cmdline_limit), T(test_linux_image_conflicts), T(test_linux_only_props),
 		T(test_linux_cmdline_errors), T(test_linux_flat_only_props), T(test_linux_memory_minimum),
 		T(test_mixed_flat_linux_bad), T(test_for_each_path), T(test_for_each_path_kernel_initrd),
-		T(test_for_each_path_no_vms), T(test_platform), T(test_test_devices),
+		T(test_for_each_path_no_vms), T(test_platform), T(test_virtio_console), T(test_test_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
