@@ -8,6 +8,7 @@
 #include "drivers/virtio/virtio_pci.h"
 #include "tests/unit/virtq_doubles.h"
 #include "tests/unit/vpci_doubles.h"
+#include "tests/fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,20 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define DEVFN (SLOT << 3)
 #define RAM_GPA 0x100000ull
 #define RAM_SIZE 0x10000ull
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct input *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->left; i++, in->left--)
-		v |= (uint64_t)*in->p++ << (8 * i);
-	return v;
-}
 
 static struct virtq_chain chain;
 static uint8_t dev_config[12];

@@ -10,6 +10,7 @@
 #include "drivers/pc/vpci_internal.h"
 #include "drivers/pc/vpci_testdev.h"
 #include "tests/unit/vpci_doubles.h"
+#include "tests/fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,20 +19,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		if (!(cond))              \
 			__builtin_trap(); \
 	} while (0)
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint32_t take(struct input *in, unsigned bytes)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < bytes && in->left; i++, in->left--)
-		v |= (uint32_t)*in->p++ << (8 * i);
-	return v;
-}
 
 static const unsigned sizes[4] = { 1, 2, 4, 8 };
 
