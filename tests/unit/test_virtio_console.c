@@ -35,15 +35,7 @@ static int setup(void **state)
 {
 	(void)state;
 	(void)fk_ops; /* the harness's fake backend: this file brings the real one */
-	vm = calloc(1, sizeof(*vm));
-	vm->mem[0] = (struct gmem_region){ 0, 256ull << 20, 0 };
-	vm->nr_regions = 1;
-	d_ram = calloc(1, RAM_SIZE);
-	d_ram_gpa = RAM_GPA;
-	d_ram_size = RAM_SIZE;
-	d_vm = vm;
-	d_nmsi = 0;
-	memset(d_gsi, 0, sizeof(d_gsi));
+	h_setup_vm();
 	out_len = 0;
 	memset(avail_next, 0, sizeof(avail_next));
 	vc = calloc(1, sizeof(*vc));

@@ -87,9 +87,9 @@ static const struct virtio_dev_ops fk_ops = {
 static struct vm *vm;
 static struct virtio_pci_dev *dev;
 
-static inline int h_setup(void **state)
+/* The VM, its fake RAM and the doubles' state, before any device exists. */
+static inline void h_setup_vm(void)
 {
-	(void)state;
 	vm = calloc(1, sizeof(*vm));
 	vm->mem[0] = (struct gmem_region){ 0, 256ull << 20, 0 };
 	vm->nr_regions = 1;
@@ -100,6 +100,12 @@ static inline int h_setup(void **state)
 	d_nmsi = 0;
 	d_gsi_changes = 0;
 	memset(d_gsi, 0, sizeof(d_gsi));
+}
+
+static inline int h_setup(void **state)
+{
+	(void)state;
+	h_setup_vm();
 	memset(&fk, 0, sizeof(fk));
 	drv_avail = 0;
 	memcpy(fk.config, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
