@@ -128,7 +128,7 @@ include $(wildcard tests/unit/*.mk)
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
 .SECONDEXPANSION:
-$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/host/*.h drivers/pc/*.h drivers/virtio/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
+$(BUILD)/unit/test_%: tests/unit/test_%.c $$(UNIT_SRCS_$$*) $$(wildcard kernel/*.h sched/*.h drivers/host/*.h drivers/pc/*.h drivers/virtio/*.h drivers/block/*.h drivers/net/*.h arch/x86/*.h arch/x86/svm/*.h arch/x86/vmx/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS_$*) $(UNIT_LIBS)
 
