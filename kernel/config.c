@@ -3,7 +3,7 @@
 
 /*
  * The blob, as dtc writes it (cells are big-endian u32; "1|2 cells" takes <x> or <hi lo>):
- * /              only /basalt and /vms; no properties, no other nodes (fatal)
+ * /              only /basalt, /switches and /vms; no properties, no other nodes (fatal)
  * /basalt        required; every problem here refuses the whole config (-EINVAL)
  *   version        1 cell, required, must be 1
  *   sched          "rr" | "shares": the policy of VMs without their own `sched`; default "shares"
@@ -47,7 +47,8 @@
  *   test-exit      1 cell, port 1..0xfffc: an isa-debug-exit style port (drivers/pc/vtestexit.c)
  *   virtio-console empty (a boolean): a virtio console at PCI 00:04.0; pc platform only, so a flat
  *                  VM without platform = "pc" is refused
- *   no other properties, no property twice, no child nodes
+ *   no other properties, no property twice; child nodes: disk* and net* only (kernel/config_dev.c,
+ *   which also documents /switches)
  * Per VM the checks run property by property in blob order, then: memory given, the image choice,
  * the kind's rules (flat: initrd/cmdline absent, then placement; Linux: load-address/entry absent,
  * initrd choice, memory minimum). A Linux VM gets load_address = entry = 0 and image NONE.
@@ -87,7 +88,7 @@ int config_fail(struct config_err *e, const char *prop, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static void print_err(const struct config_err *e, const char *verdict)
+void config_print_err(const struct config_err *e, const char *verdict)
 {
 	kprintf("config: %s: %s%s%s; %s\n", e->node, e->prop, e->prop[0] ? ": " : "", e->why, verdict);
 }
@@ -225,14 +226,14 @@ static int check_root(const void *blob, struct config_err *e)
 	const char *name;
 
 	memcpy(e->node, "/", 2);
-	if (check_no_props(blob, 0, e, "the root holds only /basalt and /vms"))
+	if (check_no_props(blob, 0, e, "the root holds only /basalt, /switches and /vms"))
 		return -EINVAL;
 	fdt_for_each_subnode(node, blob, 0) {
 		name = fdt_get_name(blob, node, NULL);
 		if (!name)
 			return config_fail(e, "?", "unreadable node");
-		if (strcmp(name, "basalt") && strcmp(name, "vms"))
-			return config_fail(e, name, "unexpected node (the root holds only /basalt and /vms)");
+		if (strcmp(name, "basalt") && strcmp(name, "vms") && strcmp(name, "switches"))
+			return config_fail(e, name, "unexpected node (the root holds only /basalt, /switches and /vms)");
 		if (find_child(blob, 0, name) != node)
 			return config_fail(e, name, "node given twice");
 	}
@@ -308,31 +309,34 @@ static int parse_basalt(const void *blob, int node, struct config_err *e, struct
 	return config_check_no_children(blob, node, e);
 }
 
-static int admit_vm(const struct basalt_config *out, const struct vm_config *vm,
+static int admit_vm(const struct basalt_config *out, struct vm_config *vm,
 		    const struct config_limits *limits, struct config_err *e)
 {
 	uint64_t used = 0;
 	char a[24], b[24];
 
+	uint64_t want = vm->memory_bytes + config_ram_disk_bytes(vm);
+
 	for (unsigned i = 0; i < out->vm_count; i++) {
 		if (strcmp(out->vms[i].name, vm->name) == 0)
 			return config_fail(e, "", "duplicate VM name");
-		used += out->vms[i].memory_bytes;
+		used += out->vms[i].memory_bytes + config_ram_disk_bytes(&out->vms[i]);
 	}
 	if (out->vm_count == CONFIG_MAX_VMS)
 		return config_fail(e, "", "too many VMs (Basalt runs at most %d)", CONFIG_MAX_VMS);
-	if (vm->memory_bytes > limits->host_memory_bytes - used)
-		return config_fail(e, "memory", "asks for %s but only %s of host memory is left",
-			    config_show_size(a, sizeof(a), vm->memory_bytes),
-			    config_show_size(b, sizeof(b), limits->host_memory_bytes - used));
-	return 0;
+	/* Guest RAM and RAM disks both come out of host memory; the message says which was asked. */
+	if (used > limits->host_memory_bytes || want > limits->host_memory_bytes - used)
+		return config_fail(e, "memory", "asks for %s%s but only %s of host memory is left",
+			    config_show_size(a, sizeof(a), want), want != vm->memory_bytes ? " with its RAM disks" : "",
+			    config_show_size(b, sizeof(b), used > limits->host_memory_bytes ? 0 : limits->host_memory_bytes - used));
+	return config_admit_devices(out, vm, e);
 }
 
 static void parse_one_vm(const void *blob, int node, const struct config_limits *limits,
 			 struct basalt_config *out)
 {
-	struct vm_config vm; /* ~1.7 KiB, mostly cmdline: fine on the 64 KiB boot stack */
-	struct vm_parse p = { .blob = blob, .limits = limits, .vm = &vm, .default_policy = out->policy };
+	struct vm_config vm; /* ~4 KiB (cmdline, modules, disks): fine on the 64 KiB boot stack */
+	struct vm_parse p = { .blob = blob, .limits = limits, .vm = &vm, .default_policy = out->policy, .cfg = out };
 	char shown[CONFIG_SHOW_MAX];
 	int len;
 	const char *name = fdt_get_name(blob, node, &len);
@@ -345,7 +349,7 @@ static void parse_one_vm(const void *blob, int node, const struct config_limits 
 	fmt_snprintf(p.err.node, sizeof(p.err.node), "/vms/%s", shown);
 	if (config_parse_vm(&p, node, name, len) || admit_vm(out, &vm, limits, &p.err) ||
 	    config_admit_sched(out, &vm, config_vm_names_cpus(&p), limits, &p.err)) {
-		print_err(&p.err, "VM refused");
+		config_print_err(&p.err, "VM refused");
 		out->refused++;
 		return;
 	}
@@ -389,8 +393,9 @@ int config_parse(const void *blob, size_t size, const struct config_limits *limi
 		return -EINVAL;
 	}
 	if (check_root(blob, &e) || parse_basalt(blob, find_child(blob, 0, "basalt"), &e, out) ||
+	    config_parse_switches(blob, find_child(blob, 0, "switches"), out, &e) ||
 	    parse_vms(blob, find_child(blob, 0, "vms"), limits, out, &e)) {
-		print_err(&e, "config refused");
+		config_print_err(&e, "config refused");
 		return -EINVAL;
 	}
 	return 0;
@@ -422,6 +427,25 @@ static int report_modules(const void *blob, int node, const char *name, config_p
 	return count;
 }
 
+/* The `image` of each disk* child (a RAM disk's contents), in node order. */
+static int report_disk_images(const void *blob, int node, const char *name, config_path_fn fn, void *ctx)
+{
+	struct config_err scratch;
+	int child, len, count = 0;
+
+	fdt_for_each_subnode(child, blob, node) {
+		const char *cname = fdt_get_name(blob, child, NULL);
+		const char *path = fdt_getprop(blob, child, "image", &len);
+
+		if (!cname || strncmp(cname, "disk", 4) || !path || config_check_path(&scratch, "image", path, len))
+			continue;
+		if (fn)
+			fn(name, path, ctx);
+		count++;
+	}
+	return count;
+}
+
 static int report_paths(const void *blob, int node, config_path_fn fn, void *ctx)
 {
 	struct config_err scratch;
@@ -437,7 +461,8 @@ static int report_paths(const void *blob, int node, config_path_fn fn, void *ctx
 			fn(name, path, ctx);
 		count++;
 	}
-	return name ? count + report_modules(blob, node, name, fn, ctx) : count;
+	return name ? count + report_modules(blob, node, name, fn, ctx) + report_disk_images(blob, node, name, fn, ctx)
+		    : count;
 }
 
 int config_for_each_path(const void *blob, size_t size, config_path_fn fn, void *ctx)

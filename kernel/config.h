@@ -25,6 +25,17 @@
 #define CONFIG_MIN_LINUX_MEMORY (128ull << 20) /* Debian 6.1: 16 MiB + init_size (~64 MiB) + initrd; 96 MiB boots, 82 MiB does not */
 #define CONFIG_MAX_MODULES 8            /* multiboot modules per VM */
 #define CONFIG_MODULE_STRING_MAX 256    /* one `modules` entry ("file args") incl. NUL */
+#define CONFIG_MAX_DISKS 4              /* virtio-blk disks per VM (PCI 00:05.0 .. 00:08.0) */
+#define CONFIG_MAX_NICS 4               /* virtio-net ports per VM (PCI 00:09.0 .. 00:0c.0) */
+#define CONFIG_MAX_SWITCHES 8
+#define CONFIG_SWITCH_NAME_MAX 16       /* switch name incl. NUL */
+#define CONFIG_DEV_NAME_MAX 32          /* a disk or net child node's name incl. NUL */
+#define CONFIG_PART_NAME_MAX 37         /* GPT partition name: 36 UTF-16 units (ASCII here) + NUL */
+#define CONFIG_GUID_TEXT 37             /* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" + NUL */
+#define CONFIG_DEFAULT_MTU 1500
+#define CONFIG_MIN_MTU 68
+#define CONFIG_MAX_MTU 9000
+#define CONFIG_MAX_RAM_DISK (4ull << 30) /* a RAM disk's size: host memory, charged to its VM */
 
 enum config_sched_policy {
 	CONFIG_SCHED_RR = 0,     /* round robin with a fixed time slice */
@@ -57,6 +68,38 @@ struct config_module {
 	char string[CONFIG_MODULE_STRING_MAX];
 };
 
+enum config_disk_backend {
+	CONFIG_DISK_RAM = 0,       /* host memory, not persistent: `size`, `image` or `image-data` */
+	CONFIG_DISK_PARTITION = 1, /* a GPT partition of a host NVMe drive: `partition` or `partition-guid` */
+};
+
+/* A `disk*` child node of a VM: one virtio-blk device, vda, vdb, ... in node order. */
+struct config_disk {
+	char node[CONFIG_DEV_NAME_MAX];
+	enum config_disk_backend backend;
+	uint64_t size_bytes;           /* RAM: the capacity (a multiple of 512; at least the image) */
+	struct config_image image;     /* RAM: the initial contents (source NONE: all zeroes) */
+	char partition[CONFIG_PART_NAME_MAX];   /* PARTITION by name, else "" */
+	char partition_guid[CONFIG_GUID_TEXT];  /* PARTITION by unique GUID (lower case), else "" */
+	bool read_only;
+};
+
+/* A `net*` child node of a VM: one virtio-net port on a switch of /switches. */
+struct config_nic {
+	char node[CONFIG_DEV_NAME_MAX];
+	unsigned switch_index;         /* into basalt_config.switches */
+	uint8_t mac[6];                /* `mac`, else derived from the VM name and the port index */
+	bool mac_given;
+	bool allow_spoofing;           /* `allow-spoofing;`: frames with other source MACs pass */
+};
+
+/* A /switches/<name> node: an Ethernet switch inside the hypervisor. */
+struct config_switch {
+	char name[CONFIG_SWITCH_NAME_MAX];
+	uint32_t mtu;                  /* 68..9000, default 1500 */
+	bool refused;                  /* a bad switch node: VMs naming it are refused */
+};
+
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	enum config_vm_kind kind;
@@ -77,6 +120,10 @@ struct vm_config {
 	bool platform_pc;            /* the PC platform (PIC, PIT, COM1, LAPIC, IOAPIC, ACPI, PCI): always for
 	                              * Linux and multiboot, opt-in for flat */
 	bool virtio_console;         /* `virtio-console;`: a virtio console on the PCI bus (pc platform only) */
+	struct config_disk disks[CONFIG_MAX_DISKS]; /* `disk*` child nodes, pc platform only */
+	unsigned nr_disks;
+	struct config_nic nics[CONFIG_MAX_NICS];    /* `net*` child nodes, pc platform only */
+	unsigned nr_nics;
 	uint32_t test_devices;       /* CONFIG_TESTDEV_* the VM asked for in `test-devices` */
 	uint16_t test_exit_port;     /* `test-exit`: isa-debug-exit style port, 0 = none */
 };
@@ -93,6 +140,8 @@ struct basalt_config {
 	uint32_t version;
 	enum config_sched_policy policy;
 	uint32_t timeslice_us;
+	struct config_switch switches[CONFIG_MAX_SWITCHES]; /* /switches children, in blob order */
+	unsigned nr_switches;
 	unsigned vm_count;           /* accepted VMs, in blob order */
 	struct vm_config vms[CONFIG_MAX_VMS];
 	unsigned refused;            /* VMs refused because of errors */
@@ -115,6 +164,10 @@ int config_parse(const void *blob, size_t size, const struct config_limits *limi
  * order, valid VM or not; a property or entry that is not a well-formed path is skipped) so the boot stage can load them before leaving the
  * firmware. Returns the number of paths, or -EINVAL for an unusable blob.
  */
+/* A port's MAC when the config gives none: stable for a VM name and port index, locally
+ * administered, unicast. */
+void config_mac_from_name(const char *vm_name, unsigned index, uint8_t mac[6]);
+
 typedef void (*config_path_fn)(const char *vm_name, const char *path, void *ctx);
 int config_for_each_path(const void *blob, size_t size, config_path_fn fn, void *ctx);
 

@@ -25,6 +25,7 @@ struct vm_parse {
 	struct vm_config *vm;
 	uint32_t seen; /* bit per known VM property, for "given twice" and the cross-property rules */
 	enum config_sched_policy default_policy; /* /basalt sched, for VMs without their own */
+	const struct basalt_config *cfg;         /* what is accepted so far (the switches) */
 	struct config_err err;
 };
 
@@ -69,6 +70,19 @@ int config_check_no_children(const void *blob, int node, struct config_err *e);
 int config_parse_vm(struct vm_parse *p, int node, const char *name, int namelen);
 /* True when the VM node gave `cpus` (a pinned VM without it gets cores chosen by admission). */
 bool config_vm_names_cpus(const struct vm_parse *p);
+
+/* Prints e as one line: "config: <node>: <prop>: <why>; <verdict>". */
+void config_print_err(const struct config_err *e, const char *verdict);
+
+/* config_dev.c: /switches (a bad switch is refused and kept, marked, by name; -EINVAL only for a
+ * /switches node that is itself unusable), the VM's disk* and net* children (0 or -EINVAL with the
+ * first problem in p->err), and the rules across VMs: a writable partition given twice, a MAC used
+ * twice (ports without `mac` get theirs here). */
+int config_parse_switches(const void *blob, int node, struct basalt_config *out, struct config_err *fatal);
+int config_parse_vm_devices(struct vm_parse *p, int vm_node);
+int config_admit_devices(const struct basalt_config *out, struct vm_config *vm, struct config_err *e);
+/* Host memory the VM's RAM disks take (those whose size is known from the config). */
+uint64_t config_ram_disk_bytes(const struct vm_config *vm);
 
 /* Cross-VM scheduling rules, against the VMs admitted so far (config_sched.c): a pinned VM owns its
  * cores (two VMs pinned to one core, or more pinned vCPUs than cores, are refused) and every other VM

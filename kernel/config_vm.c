@@ -423,6 +423,9 @@ static int check_flat(struct vm_parse *p)
 								      : "kernel or kernel-data");
 	if (p->vm->virtio_console && !p->vm->platform_pc)
 		return config_fail(&p->err, "virtio-console", "needs the \"pc\" platform (its PCI bus)");
+	if ((p->vm->nr_disks || p->vm->nr_nics) && !p->vm->platform_pc)
+		return config_fail(&p->err, p->vm->nr_disks ? p->vm->disks[0].node : p->vm->nics[0].node,
+				   "a virtio device needs the \"pc\" platform (its PCI bus)");
 	if (!has_prop(p, P_ENTRY))
 		p->vm->entry = p->vm->load_address;
 	return check_placement(p);
@@ -497,7 +500,7 @@ int config_parse_vm(struct vm_parse *p, int node, const char *name, int namelen)
 	fdt_for_each_property_offset(off, p->blob, node)
 		if (parse_vm_prop(p, off))
 			return -EINVAL;
-	if (config_check_no_children(p->blob, node, &p->err))
+	if (config_parse_vm_devices(p, node))
 		return -EINVAL;
 	if (!has_prop(p, P_MEMORY))
 		return config_fail(&p->err, "memory", "missing (required)");

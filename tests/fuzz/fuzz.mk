@@ -14,7 +14,7 @@ FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanit
 FUZZ_LIBS    := -lfdt
 
 FUZZ_TARGETS += config
-FUZZ_SRCS_config := kernel/config.c kernel/config_vm.c kernel/config_sched.c kernel/console.c kernel/fmt.c
+FUZZ_SRCS_config := kernel/config.c kernel/config_vm.c kernel/config_dev.c kernel/config_sched.c kernel/console.c kernel/fmt.c
 
 # Deferred (=, and $$ in the rules below): tests/fuzz/*.mk after this file add their targets later.
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)

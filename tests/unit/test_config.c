@@ -621,12 +621,12 @@ static void test_child_node_refused(void **state)
 	assert_int_equal(fdt_begin_node(fdt, "vms"), 0);
 	assert_int_equal(fdt_begin_node(fdt, "web"), 0);
 	add_props(PROPS(MEM64, IMG));
-	add_node("disk", NO_PROPS);
+	add_node("widget", NO_PROPS);
 	assert_int_equal(fdt_end_node(fdt), 0);
 	assert_int_equal(fdt_end_node(fdt), 0);
 	assert_int_equal(parse(finish_blob()), 0);
 	assert_int_equal(cfg.refused, 1);
-	expect_output("config: /vms/web: disk: unexpected child node; VM refused\n");
+	expect_output("config: /vms/web/widget: unexpected child node (devices are disk* or net* nodes); VM refused\n");
 }
 
 static void test_names(void **state)
