@@ -239,6 +239,55 @@ reboot -f
 EOF
 }
 
+# The I/O tests (tests/integration/linux-disk*.expect, linux-net.expect): one /init, the role from
+# the kernel command line (basalt.role=...). Addresses: basalt.ip=10.0.0.N/24, basalt.peer=10.0.0.M.
+# The 64 MiB stream is `seq 1 9000000 | head -c 67108864`, whose SHA-256 the expectation knows.
+init_io() {
+	init_common
+	init_modules
+	cat <<'EOF'
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^basalt\.$1=//p"; }
+role=$(arg role); ip=$(arg ip); peer=$(arg peer)
+echo "BASALT-IO role=$role"
+wait_dev() { for i in $(seq 1 50); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+net_up() {
+	wait_dev /sys/class/net/eth0 || { echo "BASALT-IO-NET no eth0"; return 1; }
+	ip addr add "$ip" dev eth0 && ip link set eth0 up
+	echo "BASALT-IO-NET eth0 $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu) $ip"
+}
+stream() { seq 1 9000000 | head -c 67108864; }
+case "$role" in
+disk-format)
+	wait_dev /dev/vda || echo "BASALT-IO-DISK no /dev/vda"
+	mke2fs -q -t ext4 -F /dev/vda && mkdir -p /mnt && mount -t ext4 /dev/vda /mnt &&
+	dd if=/dev/urandom of=/mnt/data bs=64k count=64 2>/dev/null &&
+	(cd /mnt && sha256sum data >data.sha256) && sync && umount /mnt &&
+	echo "BASALT-IO-DISK-WRITTEN ok" ;;
+disk-check)
+	wait_dev /dev/vda || echo "BASALT-IO-DISK no /dev/vda"
+	e2fsck -fn /dev/vda >/tmp/fsck 2>&1; rc=$?; tail -3 /tmp/fsck
+	mkdir -p /mnt && mount -t ext4 -o ro /dev/vda /mnt && (cd /mnt && sha256sum -c data.sha256) &&
+	echo "BASALT-IO-DISK-CHECK fsck=$rc data=intact" ;;
+net-server)
+	net_up && ping -c 3 -w 30 "$peer" | tail -2
+	sum=$(nc -l -p 5000 | sha256sum | cut -d' ' -f1)
+	echo "BASALT-IO-NET-RECEIVED sha256=$sum" ;;
+net-client)
+	net_up && ping -c 3 -w 30 "$peer" | tail -2
+	for i in $(seq 1 100); do stream | nc "$peer" 5000 && break; sleep 0.2; done
+	echo "BASALT-IO-NET-SENT" ;;
+net-spoof)
+	ip link set eth0 address 02:de:ad:be:ef:01; net_up
+	if ping -c 3 -w 8 "$peer" >/dev/null; then echo "BASALT-IO-NET-SPOOF reached"; else echo "BASALT-IO-NET-SPOOF contained"; fi ;;
+net-isolated)
+	net_up
+	if ping -c 3 -w 8 "$peer" >/dev/null; then echo "BASALT-IO-NET-ISOLATED reached"; else echo "BASALT-IO-NET-ISOLATED contained"; fi ;;
+esac
+echo BASALT-LINUX-DONE
+poweroff -f
+EOF
+}
+
 # cttyhack gives the shell a controlling terminal, so Ctrl-C works; leaving the shell ends the VM (reboot -f: Basalt treats a guest reset as the end of the VM).
 init_shell() {
 	init_common
@@ -251,10 +300,26 @@ reboot -f
 EOF
 }
 
+# Debian's mke2fs and e2fsck (busybox has only an ext2 mke2fs and no fsck), with the shared
+# libraries ldd names, at the paths the dynamic loader looks for them.
+add_e2fsprogs() {
+	local root=$1 bin lib
+	for bin in /sbin/mke2fs /sbin/e2fsck; do
+		[ -x "$bin" ] || die "$bin is missing (Debian package e2fsprogs)"
+		rm -f "$root/sbin/$(basename "$bin")"
+		cp "$bin" "$root/sbin/"
+		for lib in $(ldd "$bin" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	done
+	ln -sf mke2fs "$root/sbin/mkfs.ext4"
+}
+
 # Writes a gzipped newc cpio of a busybox root whose /init is the output of $2; with a 4th
 # argument "modules", the guest modules too.
 build_initrd() {
-	local dest=$1 init_fn=$2 busybox=$3 with_modules=${4:-} root m
+	local dest=$1 init_fn=$2 busybox=$3 with_modules=${4:-} with_e2fs=${5:-} root m
 	root=$(mktemp -d "$out/root.XXXXXX")
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root}
 	cp "$busybox" "$root/bin/busybox"
@@ -270,6 +335,7 @@ build_initrd() {
 		done
 		printf '%s\n' "${module_list[@]}" >"$root/etc/basalt-modules"
 	fi
+	[ "$with_e2fs" = e2fsprogs ] && add_e2fsprogs "$root"
 	chmod 755 "$root/init"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	# The kernel opens /dev/console before /init runs; its built-in initramfs has one too.
@@ -284,7 +350,7 @@ build_initrd() {
 # ---- main --------------------------------------------------------------------------------------
 
 outputs=("$out/vmlinuz" "$out/kernel.version" "$out/initrd.cpio.gz" "$out/initrd-shell.cpio.gz"
-	"$out/initrd-bench.cpio.gz" "$out/initrd-smp.cpio.gz")
+	"$out/initrd-bench.cpio.gz" "$out/initrd-smp.cpio.gz" "$out/initrd-io.cpio.gz")
 cached=1
 for f in "${outputs[@]}"; do
 	[ -s "$f" ] || cached=0
@@ -322,6 +388,8 @@ say "building initrd-bench.cpio.gz (marker and instruction count, then reset)"
 build_initrd "$out/initrd-bench.cpio.gz" init_bench "$busybox"
 say "building initrd-smp.cpio.gz (nproc and a busy loop on every CPU, then power off)"
 build_initrd "$out/initrd-smp.cpio.gz" init_smp "$busybox"
+say "building initrd-io.cpio.gz (disk and network tests, role from the command line)"
+build_initrd "$out/initrd-io.cpio.gz" init_io "$busybox" modules e2fsprogs
 # Written last: its timestamp is what the cache check compares with the script.
 mv "$out/initrd.cpio.gz.new" "$out/initrd.cpio.gz"
 say "done: $out/vmlinuz $(stat -c %s "$out/initrd.cpio.gz")-byte initrd.cpio.gz" \

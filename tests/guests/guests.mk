@@ -13,6 +13,8 @@ GUEST_NAMES += acpi pci lapic
 GUEST_NAMES += smp hostile-ipi
 # Issue 10: fairness spinners (tests/configs/fairness*.dts), vCPU switch and IPI figures for the bench.
 GUEST_NAMES += fair switch bench_ipi
+# Issue 11: virtio devices driven by a polled guest driver (tests/guests/lib/vio.c).
+GUEST_NAMES += vblk
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \
@@ -28,7 +30,8 @@ include tests/guests/multiboot/multiboot.mk
 
 GUEST_LIB_SRCS := tests/guests/lib/start.S tests/guests/lib/isr.S tests/guests/lib/guest.c \
                   tests/guests/lib/printf.c tests/guests/lib/idt.c \
-                  tests/guests/lib/hostile.c tests/guests/lib/ring3.c tests/guests/lib/ring3.S
+                  tests/guests/lib/hostile.c tests/guests/lib/ring3.c tests/guests/lib/ring3.S \
+                  tests/guests/lib/vio.c
 GUEST_LIB_OBJS := $(patsubst tests/guests/%,$(BUILD)/guests/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_LDS      := tests/guests/guest.ld
 
