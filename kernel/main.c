@@ -143,6 +143,10 @@ static bool resolve_images(const struct boot_info *info, const struct vm_config 
 	for (unsigned i = 0; i < cfg->nr_modules; i++)
 		if (!resolve_image(info, cfg, "modules", &cfg->modules[i].file, &img->module[i], &img->module_size[i]))
 			return false;
+	for (unsigned i = 0; i < cfg->nr_disks; i++)
+		if (!resolve_image(info, cfg, cfg->disks[i].node, &cfg->disks[i].image, &img->disk_image[i],
+				   &img->disk_image_size[i]))
+			return false;
 	return true;
 }
 

@@ -303,6 +303,10 @@ static enum exit_action run_turn(unsigned cpu, struct vcpu *v, uint64_t *ran_ns)
 	load_guest_cpu_state(pc, v);
 	arm_timer(cpu, v, last, 0);
 	for (;;) {
+		/* Frames from other VMs wait in this VM's port inboxes: delivering them may raise the
+		 * interrupt that makes a halted vCPU ready, so this comes first. */
+		if (__atomic_load_n(&v->vm->io_pending, __ATOMIC_ACQUIRE))
+			vm_io_service(v->vm);
 		/* Woken for nothing (halted, or waiting for SIPI), or told to stop by an INIT. */
 		if (!vcpu_ready(v)) {
 			action = EXIT_BLOCK;

@@ -52,6 +52,9 @@ struct vlapic;
 struct vioapic;
 struct vpci;
 struct virtio_console;
+struct virtio_blk;
+struct virtio_net;
+struct blkdev;
 struct vacpi;
 
 /* Port-I/O handler: `in` fills *value (size 1, 2 or 4 bytes); returns 0 or -errno. */
@@ -176,6 +179,15 @@ struct vm {
 	struct vioapic *ioapic;
 	struct vpci *pci;
 	struct virtio_console *virtio_console; /* `virtio-console;` of a pc VM, else NULL */
+	/* virtio-blk disks and virtio-net ports, in config order (kernel/vm_io.c). */
+	struct virtio_blk *disks[CONFIG_MAX_DISKS];
+	struct blkdev *disk_backends[CONFIG_MAX_DISKS];
+	unsigned nr_disks;
+	struct virtio_net *nics[CONFIG_MAX_NICS];
+	unsigned nr_nics;
+	/* Set (atomically) when another VM put frames in one of this VM's port inboxes; a vCPU of this
+	 * VM clears it and moves them into the guest's buffers in its own context (vm_io_service). */
+	int io_pending;
 	struct vacpi *acpi;
 
 	struct console_line console;
@@ -194,6 +206,8 @@ struct vm_images {
 	size_t initrd_size;
 	const void *module[CONFIG_MAX_MODULES]; /* multiboot modules, cfg->nr_modules of them */
 	size_t module_size[CONFIG_MAX_MODULES];
+	const void *disk_image[CONFIG_MAX_DISKS]; /* RAM disks' initial contents (NULL: zeroes) */
+	size_t disk_image_size[CONFIG_MAX_DISKS];
 };
 
 /* Creates a VM from its config: RAM, nested paging, devices, payload, vCPUs. Prints why on failure. */

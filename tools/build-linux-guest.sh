@@ -256,22 +256,32 @@ net_up() {
 	echo "BASALT-IO-NET eth0 $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu) $ip"
 }
 stream() { seq 1 9000000 | head -c 67108864; }
-case "$role" in
-disk-format)
+disk_write() {
 	wait_dev /dev/vda || echo "BASALT-IO-DISK no /dev/vda"
 	mke2fs -q -t ext4 -F /dev/vda && mkdir -p /mnt && mount -t ext4 /dev/vda /mnt &&
 	dd if=/dev/urandom of=/mnt/data bs=64k count=64 2>/dev/null &&
 	(cd /mnt && sha256sum data >data.sha256) && sync && umount /mnt &&
-	echo "BASALT-IO-DISK-WRITTEN ok" ;;
-disk-check)
+	echo "BASALT-IO-DISK-WRITTEN $(cat /sys/block/vda/size) sectors"
+}
+disk_check() {
 	wait_dev /dev/vda || echo "BASALT-IO-DISK no /dev/vda"
 	e2fsck -fn /dev/vda >/tmp/fsck 2>&1; rc=$?; tail -3 /tmp/fsck
 	mkdir -p /mnt && mount -t ext4 -o ro /dev/vda /mnt && (cd /mnt && sha256sum -c data.sha256) &&
-	echo "BASALT-IO-DISK-CHECK fsck=$rc data=intact" ;;
+	echo "BASALT-IO-DISK-CHECK fsck=$rc data=intact"; umount /mnt 2>/dev/null
+}
+case "$role" in
+disk-format) disk_write ;;
+disk-check) disk_check ;;
+disk-roundtrip) disk_write && disk_check ;;
 net-server)
 	net_up && ping -c 3 -w 30 "$peer" | tail -2
-	sum=$(nc -l -p 5000 | sha256sum | cut -d' ' -f1)
-	echo "BASALT-IO-NET-RECEIVED sha256=$sum" ;;
+	# busybox nc also copies its stdin to the peer and quits at its EOF: a FIFO nobody writes
+	# keeps it open and silent.
+	mkfifo /tmp/hold
+	(nc -l -p 5000 </tmp/hold | sha256sum | cut -d' ' -f1 >/tmp/sum) &
+	exec 3>/tmp/hold
+	wait $!
+	echo "BASALT-IO-NET-RECEIVED sha256=$(cat /tmp/sum)" ;;
 net-client)
 	net_up && ping -c 3 -w 30 "$peer" | tail -2
 	for i in $(seq 1 100); do stream | nc "$peer" 5000 && break; sleep 0.2; done

@@ -14,7 +14,7 @@ GUEST_NAMES += smp hostile-ipi
 # Issue 10: fairness spinners (tests/configs/fairness*.dts), vCPU switch and IPI figures for the bench.
 GUEST_NAMES += fair switch bench_ipi
 # Issue 11: virtio devices driven by a polled guest driver (tests/guests/lib/vio.c).
-GUEST_NAMES += vblk
+GUEST_NAMES += vblk vblk-kill vnet vbench
 # Variants: one source built with a define; NAME:SOURCE:FLAGS.
 STORM_SEED ?= 0x5706ab1e
 GUEST_VARIANTS := neighbour-wall:neighbour: neighbour-run:neighbour:-DNEIGHBOUR_METRIC_RUN \

@@ -32,6 +32,10 @@
 #   tcg-thread single|multi          QEMU's TCG: all CPUs in one thread, round robin, or one
 #                                    thread each (QEMU's default); Bochs ignores it
 #   qemu-arg ARGS                    more QEMU arguments, split on blanks (repeatable)
+#   nvme MiB NAME:MiB...             a host NVMe drive for Basalt (QEMU's -device nvme): a fresh
+#                                    raw image <name>.nvme.img next to the log, with a GPT holding
+#                                    the named partitions (tools/mk-nvme-image.sh); check scripts
+#                                    find it as ${LOG%.log}.nvme.img. QEMU only: Bochs has no NVMe
 #   vmx-timeout N / vmx-ips N / vmx-smp N   Bochs only (see tests/integration-vmx.sh); ignored here
 #   not-on qemu|bochs REASON         this emulator cannot run the test as real hardware would: the
 #                                    runner reports "skip NAME: REASON" and counts it as skipped
@@ -159,7 +163,7 @@ h_parse_expect() {
 	local file=$1 raw line key rest n=0
 	E_CONFIG="" E_TIMEOUT=120 E_VERDICT="" E_ALLOW_MISSING=0 E_CMDLINE="" E_SMP="" E_MEM="" E_ICOUNT=0 E_ICOUNT_SHIFT=4 E_EFI="" E_NO_CONFIG=0 E_TCG_THREAD=""
 	E_SEARCH=() E_EXPECT=() E_EXPECT_NOT=() E_COUNT=() E_ORDER=() E_QEMU_ARGS=() E_RAW_RE=() E_NOT_RAW_RE=()
-	E_NOT_ON_QEMU="" E_NOT_ON_BOCHS="" E_CHECK=()
+	E_NOT_ON_QEMU="" E_NOT_ON_BOCHS="" E_CHECK=() E_NVME=""
 	H_ERROR=""
 	[ -r "$file" ] || { H_ERROR="cannot read $file"; return 1; }
 	while IFS= read -r raw || [ -n "$raw" ]; do
@@ -204,6 +208,7 @@ h_parse_directive() {
 	mem) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="mem wants MiB, got '$v'"; return 1; }; E_MEM=$v ;;
 	cmdline) E_CMDLINE="${E_CMDLINE:+$E_CMDLINE }$rest" ;;
 	qemu-arg) local -a words; read -r -a words <<<"$rest"; E_QEMU_ARGS+=("${words[@]}") ;;
+	nvme) [[ "$rest" =~ ^[1-9][0-9]*( [a-z0-9_-]+:[1-9][0-9]*)+$ ]] || { H_ERROR="nvme wants 'MiB NAME:MiB...', got '$rest'"; return 1; }; E_NVME=$rest ;;
 	expect) E_EXPECT+=("$rest") ;;
 	expect-not) E_EXPECT_NOT+=("$rest") ;;
 	expect-raw-re) E_RAW_RE+=("$rest") ;;
@@ -367,9 +372,31 @@ h_run_expect() {
 		printf 'skip 0\n%s\n' "$E_NOT_ON_QEMU" >"$dir/$name.result"
 		return 0
 	fi
+	if [ -n "$E_NVME" ] && ! h_make_nvme "$dir/$name.nvme.img"; then
+		printf 'FAIL 0\ncould not create the NVMe image (see %s)\n' "${H_RUNNER_LOG#"$H_ROOT"/}" >"$dir/$name.result"
+		return 1
+	fi
 	h_expect_args
 	h_run_qemu "$dir/$name.raw.log" "$H_RUNNER_LOG" "${H_ARGS[@]}" || st=$?
 	h_finish_run "$dir" "$name" "$st" "$t0"
+}
+
+# h_make_nvme IMAGE: a fresh image for the `nvme` directive, attached through E_QEMU_ARGS.
+h_make_nvme() {
+	local img=$1 size parts
+	read -r size parts <<<"$E_NVME"
+	rm -f "$img"
+	# shellcheck disable=SC2086 # the partition specs are separate words
+	"$H_ROOT/tools/mk-nvme-image.sh" "$img" "$size" $parts >>"$H_RUNNER_LOG" 2>&1 || return 1
+	local -a words
+	read -r -a words <<<"$(h_nvme_args "$img")"
+	E_QEMU_ARGS+=("${words[@]}")
+}
+
+# h_nvme_args IMAGE: the QEMU arguments of one NVMe drive (serial fixed: the boot log names it),
+# as one line of words (IMAGE holds no blanks or commas: it lives under build/).
+h_nvme_args() {
+	echo "-drive file=$1,if=none,id=nvme0,format=raw -device nvme,serial=basalt-nvme0,drive=nvme0"
 }
 
 # h_finish_run DIR NAME STATUS T0: cleans DIR/NAME.raw.log, checks it against the parsed expectation
