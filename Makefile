@@ -10,7 +10,7 @@ OBJCOPY := objcopy
 
 # ---- source lists, per folder ------------------------------------------------
 BOOT_SRCS   := boot/efi/efi_main.c boot/efi/efi_files.c boot/efi/efi_exit.c boot/efi/efi_mp.c
-KERNEL_SRCS := kernel/main.c kernel/vm_reap.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/config_dev.c kernel/config_sched.c kernel/palloc.c \
+KERNEL_SRCS := kernel/main.c kernel/vm_reap.c kernel/vm_io.c kernel/console.c kernel/fmt.c kernel/config.c kernel/config_vm.c kernel/config_dev.c kernel/config_sched.c kernel/palloc.c \
                kernel/vm.c kernel/vcpu.c kernel/vcpu_start.c kernel/exit.c kernel/hypercall.c kernel/cpuid_policy.c \
                kernel/nested_pt.c kernel/gmem.c kernel/loader.c kernel/panic.c kernel/clock.c \
                kernel/mem.c kernel/pio.c kernel/pio_string.c kernel/mmio.c kernel/mmio_exit.c kernel/report.c kernel/cpu_time.c kernel/virq.c \

@@ -9,6 +9,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/smp.h"
+#include "drivers/host/host_storage.h"
 #include "drivers/host/lapic.h"
 #include "drivers/host/uart16550.h"
 #include "kernel/boot_info.h"
@@ -24,6 +25,7 @@
 #include "kernel/panic.h"
 #include "kernel/report.h"
 #include "kernel/vcpu.h"
+#include "kernel/vm_io.h"
 #include "kernel/vmm.h"
 
 #define PIC1_DATA 0x21
@@ -225,7 +227,11 @@ void kernel_main(struct boot_info *info)
 		kprintf("basalt: fault-test: executing ud2 in the hypervisor on purpose\n");
 		__asm__ volatile("ud2");
 	}
+	/* The host's NVMe drives before the config: their queues come out of host memory, and the
+	 * memory left for guests is counted after them. */
+	host_storage_init(info->rsdp);
 	load_config(info);
+	vm_io_init_switches(&config);
 	create_vms(info);
 	clock_start_guest_epoch();
 	vcpu_start_boot_cpus();

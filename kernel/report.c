@@ -6,6 +6,7 @@
 #include "kernel/cpu_time.h"
 #include "kernel/palloc.h"
 #include "kernel/vm.h"
+#include "kernel/vm_io.h"
 
 void report_memory(const struct boot_info *info)
 {
@@ -88,6 +89,7 @@ enum machine_verdict report_final(unsigned refused)
 
 		kprintf("basalt: vm '%s' %s: %s\n", vm->name, state_word(vm), vm->end_reason);
 		report_exits(vm);
+		vm_io_report(vm);
 		if (vm->state == VM_STATE_POWERED_OFF && vm->exit_status == 0)
 			passed++;
 	}

@@ -12,6 +12,7 @@
 #include "drivers/host/lapic.h"
 #include "drivers/pc/vlapic.h"
 #include "kernel/clock.h"
+#include "kernel/vm_io.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/exit.h"

@@ -21,6 +21,7 @@
 #include "kernel/multiboot_vm.h"
 #include "kernel/palloc.h"
 #include "kernel/vcpu.h"
+#include "kernel/vm_io.h"
 #include "kernel/vmm.h"
 
 struct vm *vm_list[VM_MAX];
@@ -164,6 +165,7 @@ static int vm_map_ram(struct vm *vm)
 /* Gives a VM's memory back once none of its vCPUs can run again. */
 void vm_release(struct vm *vm)
 {
+	vm_io_release(vm); /* first: its ports leave their switches before anything of it is freed */
 	cpu_time_vm_ended(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
@@ -178,7 +180,7 @@ void vm_release(struct vm *vm)
 /* Every VM gets the Basalt console port and a CMOS; OS guests (and flat payloads with platform =
  * "pc") also get the legacy PC platform (PIC, PIT, COM1), which costs a PIC check before entries;
  * a VM with `test-exit` gets that port. */
-static int vm_attach_devices(struct vm *vm)
+static int vm_attach_devices(struct vm *vm, const struct vm_images *img)
 {
 	int rc = vdebugcon_attach(vm);
 
@@ -186,6 +188,8 @@ static int vm_attach_devices(struct vm *vm)
 		rc = vcmos_attach(vm);
 	if (!rc && vm->cfg->platform_pc)
 		rc = pc_platform_attach(vm);
+	if (!rc && vm->cfg->platform_pc)
+		rc = vm_io_attach(vm, img);
 	if (!rc && (vm->cfg->test_devices & CONFIG_TESTDEV_MMIO))
 		rc = vtestdev_attach(vm); /* any VM that asks, pc platform or not */
 	/* Last, so a port that collides with a platform device is found whichever claims it. */
@@ -226,7 +230,7 @@ static int vm_build(struct vm *vm, const struct vm_images *img)
 	if (!rc)
 		rc = vm_map_ram(vm);
 	if (!rc)
-		rc = vm_attach_devices(vm);
+		rc = vm_attach_devices(vm, img);
 	if (!rc)
 		rc = vm_load(vm, img);
 	for (unsigned i = 0; !rc && i < cfg->vcpus; i++)
