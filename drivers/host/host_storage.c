@@ -40,9 +40,19 @@ static uint64_t mib(uint64_t sectors)
 	return sectors >> (20 - BLKDEV_SECTOR_SHIFT);
 }
 
+/* "32 MiB", or "512 KiB" for what is smaller than a MiB. */
+static const char *size_text(uint64_t sectors, char *buf, size_t len)
+{
+	if (sectors >= (1u << (20 - BLKDEV_SECTOR_SHIFT)))
+		fmt_snprintf(buf, len, "%llu MiB", (unsigned long long)mib(sectors));
+	else
+		fmt_snprintf(buf, len, "%llu KiB", (unsigned long long)(sectors / 2));
+	return buf;
+}
+
 static void add_partitions(struct nvme_ns *ns, const struct gpt_disk *d)
 {
-	char guid[GPT_GUID_TEXT];
+	char guid[GPT_GUID_TEXT], size[24];
 
 	for (unsigned i = 0; i < d->count && nparts < HOST_STORAGE_MAX_PARTS; i++) {
 		struct hs_part *p = &parts[nparts++];
@@ -51,8 +61,8 @@ static void add_partitions(struct nvme_ns *ns, const struct gpt_disk *d)
 		p->gp = &d->parts[i];
 		p->number = p->gp->index + 1;
 		gpt_guid_format(p->gp->unique_guid, guid);
-		kprintf("%sp%u '%s' %llu MiB at sector %llu, guid %s\n", ns->bd.name, p->number, p->gp->name,
-			(unsigned long long)mib(p->gp->sectors), (unsigned long long)p->gp->first_sector, guid);
+		kprintf("%sp%u '%s' %s at sector %llu, guid %s\n", ns->bd.name, p->number, p->gp->name,
+			size_text(p->gp->sectors, size, sizeof(size)), (unsigned long long)p->gp->first_sector, guid);
 	}
 	if (d->rejected)
 		kprintf("%s: %u GPT entries refused (outside the usable range, overlapping or too many)\n",
@@ -83,11 +93,12 @@ static void scan_namespace(struct nvme_ns *ns)
 static void log_ctrl(const struct nvme_ctrl *c)
 {
 	uint64_t sectors = 0;
+	char size[24];
 
 	for (unsigned i = 0; i < c->ns_count; i++)
 		sectors += c->ns[i].bd.sectors;
-	kprintf("%s: %s serial %s, %u namespace%s, %llu MiB%s\n", c->name, c->model, c->serial, c->ns_count,
-		c->ns_count == 1 ? "" : "s", (unsigned long long)mib(sectors), c->vwc ? ", volatile cache" : "");
+	kprintf("%s: %s serial %s, %u namespace%s, %s%s\n", c->name, c->model, c->serial, c->ns_count,
+		c->ns_count == 1 ? "" : "s", size_text(sectors, size, sizeof(size)), c->vwc ? ", volatile cache" : "");
 }
 
 static void take_controller(const struct pci_host_dev *d)
