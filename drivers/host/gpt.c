@@ -10,21 +10,22 @@
 #define SECTOR BLKDEV_SECTOR_SIZE
 #define HEADER_MAX 512u   /* header_size we accept: real tools write 92 */
 
-/* len bytes at byte offset off of bd, read a sector at a time (the reads at boot are few). */
-static int read_bytes(struct blkdev *bd, uint64_t off, void *buf, uint32_t len)
+/* len bytes at byte offset off of bd, read a whole block at a time into d->scratch (the reads at
+ * boot are few, and a drive with 4 KiB blocks refuses anything smaller). */
+static int read_bytes(struct blkdev *bd, struct gpt_disk *d, uint64_t off, void *buf, uint32_t len)
 {
-	uint8_t sec[SECTOR];
+	uint32_t bs = d->block_size;
 	uint8_t *out = buf;
 
 	while (len) {
-		uint64_t s = off / SECTOR;
-		uint32_t in = (uint32_t)(off % SECTOR);
-		uint32_t n = SECTOR - in < len ? SECTOR - in : len;
-		int rc = bd->ops->read(bd, s, sec, 1);
+		uint64_t blk = off / bs;
+		uint32_t in = (uint32_t)(off % bs);
+		uint32_t n = bs - in < len ? bs - in : len;
+		int rc = bd->ops->read(bd, blk * (bs / SECTOR), d->scratch, bs / SECTOR);
 
 		if (rc)
 			return rc;
-		memcpy(out, sec + in, n);
+		memcpy(out, d->scratch + in, n);
 		out += n;
 		off += n;
 		len -= n;
@@ -32,18 +33,18 @@ static int read_bytes(struct blkdev *bd, uint64_t off, void *buf, uint32_t len)
 	return 0;
 }
 
-static int array_crc(struct blkdev *bd, uint64_t off, uint64_t len, uint32_t *crc)
+static int array_crc(struct blkdev *bd, struct gpt_disk *d, uint64_t off, uint64_t len, uint32_t *crc)
 {
-	uint8_t sec[SECTOR];
+	uint32_t bs = d->block_size;
 
 	*crc = 0;
 	while (len) {
-		uint32_t n = len < SECTOR ? (uint32_t)len : SECTOR;
-		int rc = read_bytes(bd, off, sec, n);
+		uint32_t n = len < bs ? (uint32_t)len : bs;
+		int rc = bd->ops->read(bd, off / SECTOR, d->scratch, bs / SECTOR);
 
 		if (rc)
 			return rc;
-		*crc = crc32_update(*crc, sec, n);
+		*crc = crc32_update(*crc, d->scratch, n);
 		off += n;
 		len -= n;
 	}
@@ -82,7 +83,7 @@ static int load_header(struct blkdev *bd, struct gpt_disk *d, uint64_t lba, stru
 {
 	uint8_t raw[HEADER_MAX];
 	uint32_t crc;
-	int rc = read_bytes(bd, lba * d->block_size, raw, HEADER_MAX);
+	int rc = read_bytes(bd, d, lba * d->block_size, raw, HEADER_MAX);
 
 	if (rc)
 		return rc;
@@ -92,7 +93,7 @@ static int load_header(struct blkdev *bd, struct gpt_disk *d, uint64_t lba, stru
 	memset(raw + offsetof(struct gpt_header, header_crc32), 0, 4);
 	if (crc32_ieee(raw, h->header_size) != h->header_crc32)
 		return -ENOENT;
-	rc = array_crc(bd, h->entries_lba * d->block_size, (uint64_t)h->entry_count * h->entry_size, &crc);
+	rc = array_crc(bd, d, h->entries_lba * d->block_size, (uint64_t)h->entry_count * h->entry_size, &crc);
 	if (rc)
 		return rc;
 	return crc == h->entries_crc32 ? 0 : -ENOENT;
@@ -163,7 +164,7 @@ static int load_entries(struct blkdev *bd, struct gpt_disk *d, const struct gpt_
 	d->first_usable = h->first_usable_lba;
 	d->last_usable = h->last_usable_lba;
 	for (uint32_t i = 0; i < h->entry_count; i++) {
-		int rc = read_bytes(bd, h->entries_lba * d->block_size + (uint64_t)i * h->entry_size, &e, sizeof(e));
+		int rc = read_bytes(bd, d, h->entries_lba * d->block_size + (uint64_t)i * h->entry_size, &e, sizeof(e));
 
 		if (rc)
 			return rc;

@@ -79,6 +79,7 @@ struct gpt_disk {
 	unsigned count;
 	unsigned rejected;          /* used entries refused (out of range, inverted, overlapping, beyond GPT_MAX_PARTS) */
 	struct gpt_part parts[GPT_MAX_PARTS];
+	uint8_t scratch[4096];      /* gpt_read's block buffer: reads are whole blocks (a 4K-LBA drive refuses less) */
 };
 
 /* Reads the GPT of bd, whose logical block is block_size bytes (512 or 4096; bd's sectors stay

@@ -62,7 +62,8 @@ static int wait_completion(struct nvme_ctrl *c, struct nvme_queue *q, uint16_t c
 	uint64_t deadline = clock_ns() + NVME_TIMEOUT_NS;
 
 	for (;;) {
-		while (nvme_cq_pop(q, cqe)) {
+		/* At most a queue's worth per look, so a babbling device cannot hold us past the deadline. */
+		for (unsigned n = 0; n < q->depth && nvme_cq_pop(q, cqe); n++) {
 			mmio_write32(c->regs + q->cq_db, q->cq_head);
 			if (cqe->cid == cid)
 				return 0;

@@ -14,6 +14,8 @@ struct ramdisk {
 	struct blkdev bd;
 	uint8_t *mem;
 	int fail_reads;   /* nonzero: every read returns this */
+	unsigned align;   /* nonzero: reads not in whole units of this many sectors fail (a 4K-LBA drive) */
+	unsigned reads;
 };
 
 static int ram_read(struct blkdev *bd, uint64_t sector, void *buf, uint64_t sectors)
@@ -22,7 +24,8 @@ static int ram_read(struct blkdev *bd, uint64_t sector, void *buf, uint64_t sect
 
 	if (r->fail_reads)
 		return r->fail_reads;
-	if (!blkdev_range_ok(bd, sector, sectors))
+	r->reads++;
+	if (!blkdev_range_ok(bd, sector, sectors) || (r->align && (sector % r->align || sectors % r->align)))
 		return -22;
 	memcpy(buf, r->mem + sector * 512, sectors * 512);
 	return 0;

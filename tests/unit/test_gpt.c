@@ -250,8 +250,12 @@ static void test_4k_blocks(void **state)
 
 	(void)state;
 	lay = gptb_build(mem, DISK_BYTES, 4096, 128, 128, p4, 2);
+	rd.align = 8; /* the drive takes whole 4 KiB blocks only */
 	assert_int_equal(lay.ablocks, 4);
-	assert_int_equal(gpt_read(&rd.bd, 512, &disk), -2); /* wrong block size: nothing at LBA 1 */
+	assert_int_equal(gpt_read(&rd.bd, 512, &disk), -22); /* wrong block size: sector reads refused */
+	rd.align = 0;
+	assert_int_equal(gpt_read(&rd.bd, 512, &disk), -2); /* and nothing at 512-byte LBA 1 */
+	rd.align = 8;
 	assert_int_equal(gpt_read(&rd.bd, 4096, &disk), 0);
 	assert_int_equal(disk.block_size, 4096);
 	assert_int_equal(disk.blocks, 1024);
