@@ -92,7 +92,11 @@ int nvme_submit_sync(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe 
 	mmio_write32(c->regs + q->sq_db, (uint32_t)tail);
 	rc = wait_completion(c, q, sqe->cid, &cqe);
 	if (rc == -ETIMEDOUT_NVME) {
-		kprintf("%s: queue %u opcode 0x%x cid %u timed out\n", c->name, q->qid, sqe->opcode, sqe->cid);
+		/* The command may still run and DMA into the bounce buffer while a later one uses it,
+		 * handing stale data to whoever reads next: the controller is out of service from here. */
+		kprintf("%s: queue %u opcode 0x%x cid %u timed out, controller taken out of service\n", c->name, q->qid,
+			sqe->opcode, sqe->cid);
+		c->failed = true;
 		return -EIO;
 	}
 	if (rc)

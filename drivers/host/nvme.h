@@ -17,6 +17,9 @@
  * core waits for the completion anyway, and the host has no interrupt routing for devices yet
  * (no IOAPIC/MSI set-up; host interrupts are for the LAPIC timer and IPIs). Every wait is bounded:
  * NVME_TIMEOUT_NS of clock_ns(), then -EIO and one log line naming controller, opcode and status.
+ * After a timeout or a controller fatal status (CSTS.CFS) the controller is marked failed and every
+ * later call fails with -EIO: a command we gave up on may still DMA into the shared bounce buffer,
+ * and there is no reset-and-resume path yet. An error status fails only that command.
  *
  * DMA: physical addresses are the hypervisor's addresses (identity map, no IOMMU). Every transfer
  * goes through the controller's bounce buffer (NVME_BOUNCE_BYTES, contiguous, page-aligned, capped
@@ -64,7 +67,7 @@ struct nvme_ctrl {
 	uint32_t nn;
 	uint16_t oncs;
 	bool vwc;
-	bool failed;             /* CSTS.CFS seen: every call fails with -EIO */
+	bool failed;             /* CSTS.CFS or a timeout seen: every call fails with -EIO */
 	struct blkdev_ops ops;   /* discard / write_zeroes present when ONCS says so */
 	unsigned ns_count;
 	struct nvme_ns ns[NVME_MAX_NS];
