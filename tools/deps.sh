@@ -6,8 +6,8 @@ set -euo pipefail
 common=(gcc make binutils gnu-efi libfdt-dev device-tree-compiler mtools dosfstools)
 case "${1:-build}" in
 build) pkgs=("${common[@]}") ;;
-run | bench) pkgs=("${common[@]}" qemu-system-x86 ovmf cpio busybox-static e2fsprogs) ;;
-test) pkgs=("${common[@]}" qemu-system-x86 ovmf libcmocka-dev clang libclang-rt-14-dev bochs bochs-term vgabios cpio busybox-static e2fsprogs libzydis-dev acpica-tools) ;;
+run | bench) pkgs=("${common[@]}" qemu-system-x86 ovmf cpio busybox-static e2fsprogs fdisk) ;;
+test) pkgs=("${common[@]}" qemu-system-x86 ovmf libcmocka-dev clang libclang-rt-14-dev bochs bochs-term vgabios cpio busybox-static e2fsprogs libzydis-dev acpica-tools fdisk) ;;
 fuzz) pkgs=("${common[@]}" clang libclang-rt-14-dev libzydis-dev) ;;
 vmx) pkgs=("${common[@]}" bochs bochs-term vgabios ovmf cpio busybox-static) ;;
 *) echo "deps.sh: unknown set '$1'" >&2; exit 2 ;;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Walks RSDP -> XSDT/RSDT -> MADT, checking signatures, lengths and checksums as it goes. */
+/* Walks RSDP -> XSDT/RSDT -> MADT or MCFG, checking signatures, lengths and checksums as it goes. */
 #include "arch/x86/acpi.h"
 
 #include <stdbool.h>
@@ -80,14 +80,19 @@ static unsigned collect_cpus(const struct acpi_header *madt, uint32_t *ids, unsi
 	return n;
 }
 
-unsigned acpi_find_cpus(uint64_t rsdp_pa, uint32_t *apic_ids, unsigned max)
+static const struct acpi_header *find_from_rsdp(uint64_t rsdp_pa, const char *sig)
 {
 	const struct acpi_rsdp *rsdp = phys_to_virt(rsdp_pa);
-	const struct acpi_header *madt;
 
 	if (!rsdp_pa || memcmp(rsdp->signature, "RSD PTR ", 8) != 0 || !checksum_ok(rsdp, 20))
-		return 0;
-	madt = find_table(rsdp, "APIC");
+		return NULL;
+	return find_table(rsdp, sig);
+}
+
+unsigned acpi_find_cpus(uint64_t rsdp_pa, uint32_t *apic_ids, unsigned max)
+{
+	const struct acpi_header *madt = find_from_rsdp(rsdp_pa, "APIC");
+
 	if (!madt || madt->length < MADT_ENTRIES_OFFSET)
 		return 0;
 	return collect_cpus(madt, apic_ids, max);
@@ -108,5 +113,19 @@ unsigned acpi_choose_cpus(const uint32_t *madt, unsigned madt_n, const uint32_t 
 		n = max;
 	if (n)
 		memmove(out, src, n * sizeof(*out));
+	return n;
+}
+
+unsigned acpi_find_mcfg(uint64_t rsdp_pa, struct acpi_mcfg_alloc *out, unsigned max)
+{
+	const struct acpi_header *mcfg = find_from_rsdp(rsdp_pa, "MCFG");
+
+	if (!mcfg || mcfg->length < ACPI_MCFG_ENTRIES_OFFSET)
+		return 0;
+	unsigned n = (mcfg->length - ACPI_MCFG_ENTRIES_OFFSET) / sizeof(*out);
+	const uint8_t *p = (const uint8_t *)mcfg + ACPI_MCFG_ENTRIES_OFFSET;
+
+	for (unsigned i = 0; i < n && i < max; i++)
+		memcpy(&out[i], p + i * sizeof(*out), sizeof(*out));
 	return n;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Just enough ACPI to count the host CPUs (MADT); plain C over a memory accessor, unit-testable. */
+/* Just enough ACPI to count the host CPUs (MADT) and find PCI ECAM (MCFG); plain C, unit-testable. */
 #ifndef BASALT_X86_ACPI_H
 #define BASALT_X86_ACPI_H
 
@@ -33,6 +33,20 @@ struct acpi_header {
 _Static_assert(sizeof(struct acpi_header) == 36, "ACPI table header");
 
 #define ACPI_MAX_CPUS 64
+
+/* One MCFG configuration-space allocation, as laid out in the table (after its 44-byte header). */
+struct acpi_mcfg_alloc {
+	uint64_t base;        /* ECAM address of bus 0 (bus b at base + (b << 20)) */
+	uint16_t segment;
+	uint8_t bus_start;
+	uint8_t bus_end;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_mcfg_alloc) == 16, "MCFG allocation entry");
+#define ACPI_MCFG_ENTRIES_OFFSET 44
+
+/* Copies at most max MCFG allocations to out; returns how many the table has (0: no usable MCFG). */
+unsigned acpi_find_mcfg(uint64_t rsdp_pa, struct acpi_mcfg_alloc *out, unsigned max);
 
 /* Fills apic_ids with the enabled CPUs the MADT lists; returns their count (0 when ACPI is unusable). */
 unsigned acpi_find_cpus(uint64_t rsdp_pa, uint32_t *apic_ids, unsigned max);

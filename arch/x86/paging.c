@@ -76,3 +76,38 @@ int paging_init(const struct boot_info *info)
 	write_cr3(virt_to_phys(pml4));
 	return 0;
 }
+
+/* The table entry e points to, allocating an empty one when it is not present. */
+static pte_t *next_table(pte_t *e)
+{
+	if (!(*e & PTE_P)) {
+		pte_t *t = page_alloc();
+
+		if (!t)
+			return NULL;
+		*e = virt_to_phys(t) | PTE_P | PTE_RW;
+	}
+	return phys_to_virt(*e & PTE_ADDR_MASK);
+}
+
+int paging_map_uc(uint64_t pa, uint64_t size)
+{
+	uint64_t end = ALIGN_UP(pa + size, LARGE_PAGE_SIZE);
+	pte_t *pml4 = phys_to_virt(read_cr3() & PTE_ADDR_MASK);
+
+	if (!size || pa + size < pa || end > (1ull << 52))
+		return -EINVAL;
+	for (uint64_t a = ALIGN_DOWN(pa, LARGE_PAGE_SIZE); a < end; a += LARGE_PAGE_SIZE) {
+		pte_t *pdpt = next_table(&pml4[(a >> 39) & 511]);
+		if (!pdpt)
+			return -ENOMEM;
+		if (pdpt[(a >> 30) & 511] & PTE_PS)
+			continue; /* a 1 GiB page already maps it */
+		pte_t *pd = next_table(&pdpt[(a >> 30) & 511]);
+		if (!pd)
+			return -ENOMEM;
+		if (!(pd[(a >> 21) & 511] & PTE_P))
+			pd[(a >> 21) & 511] = a | PTE_P | PTE_RW | PTE_PS | PTE_PCD | PTE_PWT;
+	}
+	return 0;
+}

@@ -312,6 +312,32 @@ static void test_no_madt(void **state)
 	assert_int_equal(acpi_find_cpus(pa(im.rsdp), ids, 8), 0);
 }
 
+/* MCFG: 8 reserved bytes, then 16-byte allocations; found alongside a MADT. */
+static void test_mcfg_ranges(void **state)
+{
+	uint8_t body[8 + 2 * 16] = { 0 };
+	struct acpi_mcfg_alloc a[2] = { { 0xb0000000ull, 0, 0, 0xff, 0 }, { 0x1000000000ull, 1, 0x10, 0x1f, 0 } };
+	struct acpi_mcfg_alloc out[4];
+	static const uint8_t madt_entries[] = { LAPIC(0, 0, ENABLED) };
+	struct acpi_header *t[2];
+
+	(void)state;
+	memcpy(body + 8, a, sizeof(a));
+	t[0] = add_madt(&im, madt_entries, sizeof(madt_entries));
+	t[1] = add_table(&im, "MCFG", body, sizeof(body));
+	im.root = add_root(&im, true, t, 2);
+	im.rsdp = add_rsdp(&im, 2, im.root);
+	assert_int_equal(acpi_find_mcfg(pa(im.rsdp), out, 4), 2);
+	assert_int_equal(out[0].base, 0xb0000000ull);
+	assert_int_equal(out[0].bus_end, 0xff);
+	assert_int_equal(out[1].base, 0x1000000000ull);
+	assert_int_equal(out[1].segment, 1);
+	assert_int_equal(out[1].bus_start, 0x10);
+	assert_int_equal(acpi_find_mcfg(pa(im.rsdp), out, 1), 2); /* count reported, one stored */
+	((uint8_t *)t[1])[9] ^= 1; /* checksum broken: no MCFG */
+	assert_int_equal(acpi_find_mcfg(pa(im.rsdp), out, 4), 0);
+}
+
 /* ---- ACPI 1.0: RSDP revision 0 and a 32-bit RSDT ---------------------------------- */
 
 static int setup_low(void **state)
@@ -450,6 +476,7 @@ int main(void)
 		T(test_entry_running_past_the_table_is_ignored),
 		T(test_madt_shorter_than_its_header),
 		T(test_no_madt),
+		T(test_mcfg_ranges),
 		TL(test_rsdt_only),
 		TL(test_rev2_without_xsdt_uses_rsdt),
 		cmocka_unit_test(test_choose_keeps_madt_when_firmware_agrees),
