@@ -6,7 +6,9 @@
 # Usage: tools/mk-nvme-image.sh OUT SIZE_MIB name:size_mib [name:size_mib ...]
 #   Partitions are laid out in order from 1 MiB, 1 MiB-aligned, type "Linux filesystem"; the last
 #   one may give its size as `rest` to take what is left. Names: 1-36 characters of
-#   [A-Za-z0-9._-] (Basalt matches them as ASCII). Uses sfdisk (Debian package fdisk), or sgdisk
+#   [A-Za-z0-9._-] (Basalt matches them as ASCII). Partition k (from 1) gets the unique GUID
+#   00000000-0000-4000-8000-000000000dKK (KK: k in two hex digits), so images are reproducible and
+#   a config can name a partition by GUID. Uses sfdisk (Debian package fdisk), or sgdisk
 #   (package gdisk) when sfdisk is missing.
 set -euo pipefail
 
@@ -38,15 +40,21 @@ for spec in "$@"; do
 done
 [ $((used + 1)) -le "$size" ] || die "partitions need $((used + 1)) MiB, the image has $size"
 
+# part_guid K: the fixed unique GUID of partition K.
+part_guid() { printf '00000000-0000-4000-8000-000000000d%02x' "$1"; }
+
 rm -f "$out"
 truncate -s "${size}M" "$out"
 
 if command -v sfdisk >/dev/null 2>&1; then
 	{
 		echo "label: gpt"
+		echo "label-id: 00000000-0000-4000-8000-00000000d15c"
+		i=0
 		for s in "${specs[@]}"; do
 			IFS=: read -r name start psize <<<"$s"
-			echo "start=$((start * 2048)), size=$((psize * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name=\"$name\""
+			i=$((i + 1))
+			echo "start=$((start * 2048)), size=$((psize * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$(part_guid "$i"), name=\"$name\""
 		done
 	} | sfdisk --quiet --no-reread --no-tell-kernel "$out" >/dev/null
 elif command -v sgdisk >/dev/null 2>&1; then
@@ -55,7 +63,8 @@ elif command -v sgdisk >/dev/null 2>&1; then
 	for s in "${specs[@]}"; do
 		IFS=: read -r name start psize <<<"$s"
 		i=$((i + 1))
-		args+=(--new="$i:$((start * 2048)):$(((start + psize) * 2048 - 1))" --typecode="$i:8300" --change-name="$i:$name")
+		args+=(--new="$i:$((start * 2048)):$(((start + psize) * 2048 - 1))" --typecode="$i:8300" --change-name="$i:$name"
+			--partition-guid="$i:$(part_guid "$i")")
 	done
 	sgdisk "${args[@]}" "$out" >/dev/null
 else
