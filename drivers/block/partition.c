@@ -76,7 +76,8 @@ static void copy_padded(char *dst, size_t size, const char *src)
 	size_t n = src ? strlen(src) : 0;
 
 	memset(dst, 0, size);
-	memcpy(dst, src, n < size ? n : size);
+	if (n)
+		memcpy(dst, src, n < size ? n : size);
 }
 
 int partition_init(struct partition *p, struct blkdev *parent, uint64_t first, uint64_t sectors, bool read_only,
