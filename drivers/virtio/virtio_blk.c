@@ -9,7 +9,9 @@
 #include "kernel/mem.h"
 
 /* Upper bound of chains served per kick: a driver refilling the ring from another vCPU cannot keep
- * this one (and dev.lock) busy forever. What is left waits for the driver's next kick. */
+ * this one (and dev.lock) busy forever. What is left waits for the driver's next kick; with
+ * EVENT_IDX that kick comes only when the driver's index next crosses avail_event, so the bound is
+ * four rings' worth, which only a driver refilling during the drain reaches. */
 #define CHAINS_PER_KICK (4 * VIRTIO_BLK_QSIZE)
 #define HDR_BYTES ((uint64_t)sizeof(struct virtio_blk_req_hdr))
 
