@@ -16,7 +16,7 @@
  * concurrent calls race only on the data bytes, as two writers of one sector race on a real disk.
  */
 struct ramdisk {
-	struct blkdev bd;
+	struct blkdev bd; /* first: the struct blkdev * handed out is the struct ramdisk * */
 	uint8_t *mem;  /* bd.sectors * 512 bytes from pages_alloc */
 	size_t pages;
 };
@@ -29,7 +29,7 @@ struct ramdisk {
  */
 int ramdisk_create(struct ramdisk *rd, uint64_t bytes, const void *image, size_t image_size, bool read_only,
 		   const char *name);
-/* Gives the memory back; rd->bd is unusable afterwards. */
+/* Gives the memory back; rd->bd is unusable afterwards (its ops are gone: no device may still use it). */
 void ramdisk_destroy(struct ramdisk *rd);
 
 #endif
