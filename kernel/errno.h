@@ -16,9 +16,11 @@
 #define ENODEV 19
 #define EINVAL 22
 #define ENOSPC 28
+#define EROFS 30
 #define ERANGE 34
 #define ENOSYS 38
 #define ENOTSUP 95
+#define EOPNOTSUPP 95
 #endif
 
 #endif
