@@ -30,7 +30,7 @@ SCHED_SRCS  := sched/sched.c sched/sched_place.c sched/sched_rr.c sched/sched_sh
 # drivers/virtio: virtqueues, transport and virtio devices.
 DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \
                drivers/host/pci_host.c drivers/host/nvme.c drivers/host/nvme_queue.c drivers/host/nvme_io.c \
-               drivers/host/crc32.c drivers/host/gpt.c drivers/host/host_window.c drivers/host/host_storage.c \
+               drivers/host/crc32.c drivers/host/gpt.c drivers/host/host_storage.c \
                drivers/pc/platform.c drivers/pc/vdebugcon.c drivers/pc/vcmos.c drivers/pc/vtestexit.c \
                drivers/pc/vpc.c drivers/pc/vpic.c drivers/pc/vpit.c drivers/pc/vuart.c \
                drivers/pc/vlapic.c drivers/pc/vlapic_timer.c drivers/pc/apic_bus.c drivers/pc/vioapic.c \

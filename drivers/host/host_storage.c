@@ -7,7 +7,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/paging.h"
 #include "drivers/host/gpt.h"
-#include "drivers/host/host_window.h"
+#include "drivers/block/partition.h"
 #include "drivers/host/nvme.h"
 #include "drivers/host/pci_host.h"
 #include "kernel/console.h"
@@ -26,7 +26,7 @@ struct hs_part {
 	unsigned number;              /* partition number: GPT entry index + 1 */
 	unsigned ro_claims;
 	bool rw_claimed;
-	struct host_window ro, rw;
+	struct partition ro, rw;
 };
 
 static struct nvme_ctrl ctrls[HOST_STORAGE_MAX_CTRLS];
@@ -189,7 +189,7 @@ static struct hs_part *lookup(const char *name, const char *guid_text, int *err,
 	return *err ? NULL : found;
 }
 
-static void make_window(struct hs_part *p, struct host_window *w, bool read_only)
+static void make_window(struct hs_part *p, struct partition *w, bool read_only)
 {
 	char label[BLKDEV_NAME_MAX], id[BLKDEV_ID_BYTES + 1], guid[GPT_GUID_TEXT];
 	unsigned j = 0;
@@ -200,7 +200,8 @@ static void make_window(struct hs_part *p, struct host_window *w, bool read_only
 			id[j++] = guid[i];
 	id[j] = 0;
 	fmt_snprintf(label, sizeof(label), "%sp%u (%s)", p->ns->bd.name, p->number, p->gp->name);
-	host_window_init(w, &p->ns->bd, p->gp->first_sector, p->gp->sectors, read_only, label, id);
+	/* The GPT parser keeps only entries inside the drive's usable range: this cannot fail. */
+	partition_init(w, &p->ns->bd, p->gp->first_sector, p->gp->sectors, read_only, label, id);
 }
 
 int host_storage_find_partition(const char *name, const char *guid, bool read_only, struct blkdev **out,

@@ -8,9 +8,6 @@
 #include "kernel/errno.h"
 #include "kernel/mem.h"
 
-#ifndef EROFS
-#define EROFS 30
-#endif
 
 #define SECTOR_SHIFT BLKDEV_SECTOR_SHIFT
 #define NLB_MAX 0x10000u          /* read/write/write-zeroes: 16-bit 0's-based count */
