@@ -75,13 +75,14 @@ static uint64_t isr_read(struct virtio_pci_dev *dev, uint32_t off)
 	return v;
 }
 
-/* Queue q's doorbell is at q * VIRTIO_PCI_NOTIFY_MULT; the written value (the queue index, or notify
- * data the transport did not offer) is not trusted: the address says which queue. */
-static void notify_write(struct virtio_pci_dev *dev, uint32_t off)
+/* Queue q's doorbell is at q * mult (the memory or the port region's multiplier); the written
+ * value (the queue index, or notify data the transport did not offer) is not trusted: the address
+ * says which queue. */
+static void notify_write(struct virtio_pci_dev *dev, uint32_t off, uint32_t mult)
 {
-	unsigned q = off / VIRTIO_PCI_NOTIFY_MULT;
+	unsigned q = off / mult;
 
-	if (off % VIRTIO_PCI_NOTIFY_MULT || q >= dev->ops->num_queues || !virtio_pci_driver_ok(dev) ||
+	if (off % mult || q >= dev->ops->num_queues || !virtio_pci_driver_ok(dev) ||
 	    (dev->status & VIRTIO_STATUS_NEEDS_RESET))
 		return;
 	if (!virtq_is_enabled(&dev->vqs[q]) || virtq_is_broken(&dev->vqs[q]))
@@ -119,7 +120,7 @@ static void region_access(struct virtio_pci_dev *dev, uint32_t region, uint32_t 
 	else if (region == VIRTIO_PCI_DEVICE_OFF)
 		device_cfg_access(dev, off, size, write, value);
 	else if (region == VIRTIO_PCI_NOTIFY_OFF && write)
-		notify_write(dev, off);
+		notify_write(dev, off, VIRTIO_PCI_NOTIFY_MULT);
 	else if (!write)
 		*value = 0;
 }
@@ -145,10 +146,25 @@ void virtio_pci_bar_access(struct virtio_pci_dev *dev, uint64_t off, unsigned si
 		*value = size < 8 ? v & ((1ull << (8 * size)) - 1) : v;
 }
 
+void virtio_pci_pio_access(struct virtio_pci_dev *dev, uint64_t off, unsigned size, bool write, uint64_t *value)
+{
+	if (!write) {
+		*value = 0;
+		return;
+	}
+	if (off >= VIRTIO_PCI_PIO_BAR_SIZE || (size != 1 && size != 2 && size != 4))
+		return;
+	spin_lock(&dev->lock);
+	notify_write(dev, (uint32_t)off, VIRTIO_PCI_PIO_NOTIFY_MULT);
+	spin_unlock(&dev->lock);
+}
+
 static void bar_hook(struct vpci_func *fn, unsigned bar, uint64_t off, unsigned size, bool write, uint64_t *value)
 {
 	if (bar == VIRTIO_PCI_BAR)
 		virtio_pci_bar_access(fn->priv, off, size, write, value);
+	else if (bar == VIRTIO_PCI_PIO_BAR)
+		virtio_pci_pio_access(fn->priv, off, size, write, value);
 	else if (!write)
 		*value = ~0ull; /* the MSI-X BAR outside its table and PBA */
 }
@@ -157,7 +173,7 @@ static const struct vpci_func_ops virtio_pci_func_ops = { .bar_access = bar_hook
 
 /* ---- setup ---------------------------------------------------------------------------------- */
 
-static int add_cap(struct virtio_pci_dev *dev, uint8_t type, uint32_t offset, uint32_t length)
+static int add_cap(struct virtio_pci_dev *dev, uint8_t type, uint8_t bar, uint32_t offset, uint32_t length)
 {
 	bool notify = type == VIRTIO_PCI_CAP_NOTIFY_CFG;
 	unsigned len = notify ? sizeof(struct virtio_pci_notify_cap) : sizeof(struct virtio_pci_cap);
@@ -167,26 +183,30 @@ static int add_cap(struct virtio_pci_dev *dev, uint8_t type, uint32_t offset, ui
 		return off;
 	vpci_cfg_set(&dev->fn, off + offsetof(struct virtio_pci_cap, cap_len), 1, len);
 	vpci_cfg_set(&dev->fn, off + offsetof(struct virtio_pci_cap, cfg_type), 1, type);
-	vpci_cfg_set(&dev->fn, off + offsetof(struct virtio_pci_cap, bar), 1, VIRTIO_PCI_BAR);
+	vpci_cfg_set(&dev->fn, off + offsetof(struct virtio_pci_cap, bar), 1, bar);
 	vpci_cfg_set(&dev->fn, off + offsetof(struct virtio_pci_cap, offset), 4, offset);
 	vpci_cfg_set(&dev->fn, off + offsetof(struct virtio_pci_cap, length), 4, length);
 	if (notify)
 		vpci_cfg_set(&dev->fn, off + offsetof(struct virtio_pci_notify_cap, notify_off_multiplier), 4,
-			     VIRTIO_PCI_NOTIFY_MULT);
+			     bar == VIRTIO_PCI_PIO_BAR ? VIRTIO_PCI_PIO_NOTIFY_MULT : VIRTIO_PCI_NOTIFY_MULT);
 	return 0;
 }
 
 static int add_caps(struct virtio_pci_dev *dev)
 {
 	uint32_t nq = dev->ops->num_queues;
-	int rc = add_cap(dev, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON_OFF, sizeof(struct virtio_pci_common_cfg));
+	int rc = add_cap(dev, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_BAR, VIRTIO_PCI_COMMON_OFF,
+			 sizeof(struct virtio_pci_common_cfg));
 
+	/* The port doorbells first: drivers take the first notify capability they can use. */
 	if (!rc)
-		rc = add_cap(dev, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY_OFF, nq * VIRTIO_PCI_NOTIFY_MULT);
+		rc = add_cap(dev, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_PIO_BAR, 0, nq * VIRTIO_PCI_PIO_NOTIFY_MULT);
 	if (!rc)
-		rc = add_cap(dev, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR_OFF, 1);
+		rc = add_cap(dev, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_BAR, VIRTIO_PCI_NOTIFY_OFF, nq * VIRTIO_PCI_NOTIFY_MULT);
+	if (!rc)
+		rc = add_cap(dev, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_BAR, VIRTIO_PCI_ISR_OFF, 1);
 	if (!rc && dev->ops->config_size)
-		rc = add_cap(dev, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFF, dev->ops->config_size);
+		rc = add_cap(dev, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_BAR, VIRTIO_PCI_DEVICE_OFF, dev->ops->config_size);
 	return rc;
 }
 
@@ -208,6 +228,8 @@ static int setup_function(struct virtio_pci_dev *dev)
 	vpci_cfg_set(&dev->fn, PCI_SUBSYS_VENDOR, 2, VIRTIO_PCI_SUBSYS_VENDOR);
 	vpci_cfg_set(&dev->fn, PCI_SUBSYS_ID, 2, VIRTIO_PCI_SUBSYS_ID);
 	rc = vpci_func_set_bar(&dev->fn, VIRTIO_PCI_MSIX_BAR, VPCI_BAR_MEM32, VIRTIO_PCI_MSIX_BAR_SIZE);
+	if (!rc)
+		rc = vpci_func_set_bar(&dev->fn, VIRTIO_PCI_PIO_BAR, VPCI_BAR_IO, VIRTIO_PCI_PIO_BAR_SIZE);
 	if (!rc)
 		rc = vpci_func_set_bar(&dev->fn, VIRTIO_PCI_BAR, VPCI_BAR_MEM64, VIRTIO_PCI_BAR_SIZE);
 	if (!rc)

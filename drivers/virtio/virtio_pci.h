@@ -21,10 +21,16 @@
  * The transport owns the PCI side and the virtqueues' programming; the backend only sees
  * notify(queue) and pops/pushes on dev->vqs[queue], then calls virtio_pci_notify_used().
  *
- * Layout the guest finds (modern only: no legacy I/O BAR, revision 1):
+ * Layout the guest finds (modern only, revision 1; no legacy register block):
  *   BAR 1 (32-bit memory, 4 KiB): MSI-X table at 0, PBA at 0x800, num_queues + 1 vectors.
+ *   BAR 2 (I/O, 32 ports): a second notify region, queue q at port q * VIRTIO_PCI_PIO_NOTIFY_MULT.
  *   BAR 4 (64-bit memory, 16 KiB): common config at 0x0000, ISR at 0x1000, device config at
  *   0x2000, notify at 0x3000 (queue q at q * VIRTIO_PCI_NOTIFY_MULT).
+ * Two notify capabilities, the port one first (4.1.4.4 allows several; a driver uses the first it
+ * can map, Linux among them): a port write exits with its port and value decoded by the CPU,
+ * while an MMIO write exits as a nested page fault that the hypervisor must fetch and decode the
+ * instruction for, about ten times the cost per kick (README, Performance). A driver that only
+ * maps memory BARs uses BAR 4's.
  * The optional PCI_CFG capability (type 5, BAR access through config space) is not offered.
  *
  * The guest is hostile: every register accepts any width (1, 2, 4, 8) at any offset. Bytes outside
@@ -80,6 +86,10 @@
 #define VIRTIO_PCI_NOTIFY_OFF 0x3000u
 #define VIRTIO_PCI_REGION_SIZE 0x1000u
 #define VIRTIO_PCI_NOTIFY_MULT 4u
+#define VIRTIO_PCI_PIO_BAR 2
+#define VIRTIO_PCI_PIO_BAR_SIZE 32u  /* VIRTIO_PCI_MAX_QUEUES doorbells of 2 ports */
+#define VIRTIO_PCI_PIO_NOTIFY_MULT 2u
+_Static_assert(VIRTIO_PCI_MAX_QUEUES * VIRTIO_PCI_PIO_NOTIFY_MULT <= VIRTIO_PCI_PIO_BAR_SIZE, "every queue has a port doorbell");
 #define VIRTIO_PCI_DEVICE_CFG_MAX VIRTIO_PCI_REGION_SIZE
 
 /* Feature bits 24-49 belong to the transport and the rings (2.2); a backend's bits there are
@@ -111,6 +121,7 @@ struct virtio_pci_notify_cap {
 	uint32_t notify_off_multiplier; /* 0x10: queue q's doorbell is at offset + queue_notify_off * this */
 } __attribute__((packed));
 _Static_assert(sizeof(struct virtio_pci_notify_cap) == 20, "virtio_pci_notify_cap is 20 bytes");
+_Static_assert(offsetof(struct virtio_pci_notify_cap, notify_off_multiplier) == 16, "notify_off_multiplier at 16");
 
 /* The common configuration structure (4.1.4.3), all little endian. The 1.2 fields queue_notify_data
  * and queue_reset are not implemented (their features are not offered): they read 0. */
@@ -228,6 +239,9 @@ static inline bool virtio_pci_driver_ok(const struct virtio_pci_dev *dev)
 
 /* One guest access of size 1, 2, 4 or 8 at off inside BAR VIRTIO_PCI_BAR; takes dev->lock. */
 void virtio_pci_bar_access(struct virtio_pci_dev *dev, uint64_t off, unsigned size, bool write, uint64_t *value);
+/* One guest port access at off inside BAR VIRTIO_PCI_PIO_BAR: a write rings queue off / 2's
+ * doorbell, reads give 0; takes dev->lock. */
+void virtio_pci_pio_access(struct virtio_pci_dev *dev, uint64_t off, unsigned size, bool write, uint64_t *value);
 
 /* virtio_pci_common.c: the common config region, dev->lock held. */
 uint64_t virtio_pci_common_read(struct virtio_pci_dev *dev, uint32_t off, unsigned size);

@@ -106,7 +106,12 @@ static void one_op(struct vm *vm, struct virtio_pci_dev *d, struct input *in)
 	if (op <= 2) { /* the common config, most of the time */
 		uint32_t off = op == 2 ? take(in, 2) % (VIRTIO_PCI_BAR_SIZE + 8) : take(in, 1) % 0x40;
 		d_mmio(vm, d->fn.bars[VIRTIO_PCI_BAR].decoded_at + off, sz, write, &v);
-	} else if (op == 3) { /* a doorbell */
+	} else if (op == 3 && (v & 0x100)) { /* a port doorbell (any port of the BAR and a bit past it) */
+		uint32_t pv = (uint32_t)v;
+
+		d_pio(vm, (uint16_t)(d->fn.bars[VIRTIO_PCI_PIO_BAR].decoded_at + take(in, 1) % 40), sz > 4 ? 4 : (uint8_t)sz,
+		      !write, &pv);
+	} else if (op == 3) { /* a memory doorbell */
 		d_mmio(vm, d->fn.bars[VIRTIO_PCI_BAR].decoded_at + VIRTIO_PCI_NOTIFY_OFF + take(in, 1) % 16, sz, true, &v);
 	} else if (op == 4) { /* config space: command, MSI-X control, caps */
 		vpci_config_write(vm->pci, 0, DEVFN, take(in, 1) & 0xfc, 4, (uint32_t)v);

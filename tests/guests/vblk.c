@@ -101,6 +101,8 @@ static void check_config(void)
 		fail(guest_name, "features 0x%lx lack SEG_MAX/BLK_SIZE/DISCARD/WRITE_ZEROES", (unsigned long)f);
 	if (f & F_RO)
 		fail(guest_name, "the writable disk offers RO");
+	if (dev.notify_base || !dev.notify_port_base)
+		fail(guest_name, "the first notify capability is not the port one");
 	if (vio_cfg64(&dev, 0) != 2048)
 		fail(guest_name, "capacity %lu sectors, expected 2048", (unsigned long)vio_cfg64(&dev, 0));
 	if (vio_cfg32(&dev, 12) < 2 || vio_cfg32(&dev, 20) != 512)
@@ -158,14 +160,18 @@ static void check_bad_requests(void)
 
 static void check_read_only(void)
 {
+	vio_mmio_notify = true; /* this disk rings the memory doorbells, the other the port ones */
 	open_disk(&ro, &roq, 6, F_RO | F_FLUSH | F_DISCARD | F_WRITE_ZEROES);
+	vio_mmio_notify = false;
+	if (!ro.notify_base)
+		fail(guest_name, "00:06.0 has no memory notify capability");
 	if (!(ro.features & F_RO))
 		fail(guest_name, "the read-only disk does not offer RO");
 	expect_status(request(&roq, T_IN, 0, buf, 512, 1, true), S_OK, "read-only disk: read");
 	expect_status(request(&roq, T_OUT, 0, buf, 512, 1, false), S_IOERR, "read-only disk: write");
 	seg = (struct dwz_seg){ .sector = 0, .num_sectors = 1 };
 	expect_status(request(&roq, T_WRITE_ZEROES, 0, &seg, sizeof(seg), 1, false), S_IOERR, "read-only disk: write-zeroes");
-	printf("vblk: read-only disk refuses writes\n");
+	printf("vblk: read-only disk refuses writes (memory doorbells; the other disk rings ports)\n");
 }
 
 /* A driver that gets things wrong: the device refuses or breaks, and a reset brings it back. */

@@ -118,6 +118,46 @@ static void test_notify_address_decides_queue(void **state)
 	assert_int_equal(fk.notifies, 1); /* reads do not notify */
 }
 
+/* The port doorbells: the first notify capability, what Linux uses; same rules as the memory ones. */
+static void test_port_notify(void **state)
+{
+	unsigned first = 0, guard = 0;
+	uint16_t base;
+	uint32_t v = 0;
+
+	(void)state;
+	for (unsigned p = cfg_rd(PCI_CAP_PTR, 1); p && !first && guard < 48; p = cfg_rd(p + 1, 1), guard++)
+		if (cfg_rd(p, 1) == PCI_CAP_ID_VNDR && cfg_rd(p + 3, 1) == VIRTIO_PCI_CAP_NOTIFY_CFG)
+			first = p;
+	assert_int_equal(cfg_rd(first + 4, 1), VIRTIO_PCI_PIO_BAR);
+	assert_int_equal(cfg_rd(first + 16, 4), VIRTIO_PCI_PIO_NOTIFY_MULT);
+	assert_true(cfg_rd(PCI_BAR0 + 4 * VIRTIO_PCI_PIO_BAR, 4) & PCI_BAR_IO);
+	assert_true(negotiate(F_V1) & VIRTIO_STATUS_FEATURES_OK);
+	program_queue(0, QSIZE, DESC0, AVAIL0, USED0);
+	kick_pio(0); /* no DRIVER_OK yet */
+	assert_int_equal(fk.notifies, 0);
+	cc_wr(CC(device_status), 1, status() | VIRTIO_STATUS_DRIVER_OK);
+	fk.push_on_notify = true;
+	offer(3);
+	kick_pio(0);
+	assert_int_equal(fk.notifies, 1);
+	assert_int_equal(fk.last_queue, 0);
+	assert_int_equal(used_idx(), 1);
+	base = (uint16_t)bar_base(VIRTIO_PCI_PIO_BAR);
+	fk.push_on_notify = false;
+	assert_true(d_pio(vm, (uint16_t)(base + 1), 1, false, &v)); /* between doorbells */
+	assert_true(d_pio(vm, (uint16_t)(base + 2 * 4), 2, false, &v)); /* queue 4 does not exist */
+	assert_int_equal(fk.notifies, 1);
+	assert_true(d_pio(vm, base, 2, true, &v));
+	assert_int_equal(v, 0); /* reads give 0 and notify nothing */
+	assert_int_equal(fk.notifies, 1);
+	/* Without I/O space decoding the ports are not there. */
+	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+	v = 0;
+	d_pio(vm, base, 2, false, &v);
+	assert_int_equal(fk.notifies, 1);
+}
+
 static void test_broken_queue_needs_reset(void **state)
 {
 	(void)state;
@@ -322,6 +362,7 @@ int main(void)
 		T(test_notify_reaches_backend),
 		T(test_notify_needs_driver_ok_and_enabled_queue),
 		T(test_notify_address_decides_queue),
+		T(test_port_notify),
 		T(test_broken_queue_needs_reset),
 		T(test_check_broken_helper),
 		T(test_reset_through_status_zero),

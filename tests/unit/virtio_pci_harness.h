@@ -150,15 +150,22 @@ static inline uint64_t bar_base(unsigned bar)
 	return lo & ~0xfull;
 }
 
-/* The vendor capability of cfg_type type, found by walking the list; 0 if absent. */
-static inline unsigned find_vcap(uint8_t type)
+/* The first vendor capability of cfg_type type in BAR bar, found by walking the list; 0 if absent. */
+static inline unsigned find_vcap_in(uint8_t type, unsigned bar)
 {
 	unsigned guard = 0;
 
 	for (unsigned p = cfg_rd(PCI_CAP_PTR, 1); p && guard < 48; p = cfg_rd(p + 1, 1), guard++)
-		if (cfg_rd(p, 1) == PCI_CAP_ID_VNDR && cfg_rd(p + 3, 1) == type)
+		if (cfg_rd(p, 1) == PCI_CAP_ID_VNDR && cfg_rd(p + 3, 1) == type && cfg_rd(p + 4, 1) == bar)
 			return p;
 	return 0;
+}
+
+/* The memory-BAR one: what a driver that maps only memory finds (the notify region has a port
+ * twin in BAR VIRTIO_PCI_PIO_BAR, see kick_pio). */
+static inline unsigned find_vcap(uint8_t type)
+{
+	return find_vcap_in(type, VIRTIO_PCI_BAR);
 }
 
 static inline unsigned find_cap(uint8_t id)
@@ -227,11 +234,24 @@ static inline void kick(unsigned q)
 	mmio_wr(region(VIRTIO_PCI_CAP_NOTIFY_CFG) + cc_rd(CC(queue_notify_off), 2) * mult, 2, q);
 }
 
+/* The same doorbell through the port notify region (I/O space must be on: bus_on does it). */
+static inline void kick_pio(unsigned q)
+{
+	unsigned c = find_vcap_in(VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_PIO_BAR);
+	uint32_t v = q;
+
+	assert_true(c != 0);
+	cc_wr(CC(queue_select), 2, q);
+	assert_true(d_pio(vm, (uint16_t)(bar_base(VIRTIO_PCI_PIO_BAR) + cfg_rd(c + 8, 4) +
+					   cc_rd(CC(queue_notify_off), 2) * cfg_rd(c + 16, 4)),
+			  2, false, &v));
+}
+
 /* ---- the driver's steps ---- */
 
 static inline void bus_on(void)
 {
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_IO | PCI_CMD_MASTER);
 }
 
 static inline uint8_t negotiate(uint64_t features)

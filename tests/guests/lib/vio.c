@@ -27,6 +27,8 @@
 
 #define BAR4_BASE32 0xd0000000ull
 
+bool vio_mmio_notify;
+
 static volatile uint32_t *ecam32(unsigned slot, unsigned reg)
 {
 	return (volatile uint32_t *)(uintptr_t)(PC_ECAM_BASE + ((uint64_t)slot << 15) + reg);
@@ -72,7 +74,7 @@ static void place_bar(struct vio_dev *d)
 	*ecam32(d->slot, 0x20) = (uint32_t)d->bar;
 	*ecam32(d->slot, 0x24) = 0;
 	cmd = (uint16_t)*ecam32(d->slot, 0x04);
-	*ecam32(d->slot, 0x04) = cmd | 0x6u;
+	*ecam32(d->slot, 0x04) = cmd | 0x7u; /* I/O, memory, bus master */
 }
 
 /* The vendor capabilities name where each structure lives inside BAR 4. */
@@ -81,10 +83,18 @@ static int find_structures(struct vio_dev *d)
 	unsigned found = 0;
 
 	for (unsigned cap = *ecam8(d->slot, 0x34), n = 0; cap && n < 48; cap = *ecam8(d->slot, cap + 1), n++) {
-		uint8_t type = *ecam8(d->slot, cap + 3);
+		uint8_t type = *ecam8(d->slot, cap + 3), bar = *ecam8(d->slot, cap + 4);
 		volatile uint8_t *at;
 
-		if (*ecam8(d->slot, cap) != 0x09 || *ecam8(d->slot, cap + 4) != 4)
+		if (*ecam8(d->slot, cap) != 0x09 || (found & (1u << type)))
+			continue;
+		if (type == 2 && bar == 2 && !vio_mmio_notify) { /* port doorbells */
+			d->notify_port_base = (uint16_t)((*ecam32(d->slot, 0x18) & ~3u) + *ecam32(d->slot, cap + 8));
+			d->notify_mult = *ecam32(d->slot, cap + 16);
+			found |= 1u << type;
+			continue;
+		}
+		if (bar != 4)
 			continue;
 		at = (volatile uint8_t *)(uintptr_t)(d->bar + *ecam32(d->slot, cap + 8));
 		if (type == 1)
@@ -165,7 +175,10 @@ int vio_queue_init(struct vio_dev *d, struct vio_queue *q, unsigned index, uint1
 	vio_common_write64(d, CC_QDESC, (uint64_t)(uintptr_t)q->desc);
 	vio_common_write64(d, CC_QDRIVER, (uint64_t)(uintptr_t)q->avail);
 	vio_common_write64(d, CC_QDEVICE, (uint64_t)(uintptr_t)q->used);
-	q->notify = (volatile uint16_t *)(d->notify_base + vio_common_read16(d, CC_QNOTIFY) * d->notify_mult);
+	if (d->notify_base)
+		q->notify = (volatile uint16_t *)(d->notify_base + vio_common_read16(d, CC_QNOTIFY) * d->notify_mult);
+	else
+		q->notify_port = (uint16_t)(d->notify_port_base + vio_common_read16(d, CC_QNOTIFY) * d->notify_mult);
 	vio_common_write16(d, CC_QENABLE, 1);
 	return vio_common_read16(d, CC_QENABLE) == 1 ? 0 : -1;
 }
@@ -198,8 +211,12 @@ uint16_t vio_add(struct vio_queue *q, const struct vio_buf *bufs, unsigned n)
 void vio_kick(struct vio_queue *q)
 {
 	__asm__ volatile("mfence" ::: "memory"); /* the index is visible before flags are read */
-	if (!(q->used->flags & VIRTQ_USED_F_NO_NOTIFY))
+	if (q->used->flags & VIRTQ_USED_F_NO_NOTIFY)
+		return;
+	if (q->notify)
 		*q->notify = (uint16_t)q->index;
+	else
+		outw(q->notify_port, (uint16_t)q->index);
 }
 
 bool vio_get(struct vio_queue *q, uint32_t *id, uint32_t *len, uint64_t spins)

@@ -13,8 +13,12 @@
  * rings instead of taking interrupts: results do not depend on interrupt timing, and a bench
  * figure is the device's cost plus a few guest instructions. BAR 4 is 64-bit and vpci places it
  * above 4 GiB, outside the flat guest's identity map, so vio_open moves it into the 32-bit window
- * (0xd0000000 + slot * 1 MiB), which a 64-bit BAR may also use.
+ * (0xd0000000 + slot * 1 MiB), which a 64-bit BAR may also use. Doorbells go to the first notify
+ * capability, as Linux's do: Basalt lists its port doorbells (BAR 2) first; with vio_mmio_notify
+ * set before vio_open the memory ones (BAR 4) are used instead.
  */
+
+extern bool vio_mmio_notify;
 
 #define VIO_QSIZE_MAX 256
 
@@ -24,7 +28,8 @@ struct vio_queue {
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	volatile struct virtq_used *used;
-	volatile uint16_t *notify;
+	volatile uint16_t *notify;   /* memory doorbell, or NULL */
+	uint16_t notify_port;        /* port doorbell when notify is NULL */
 	uint16_t avail_idx;  /* the driver's next available index */
 	uint16_t used_seen;  /* used entries consumed so far */
 	uint16_t next_desc;  /* descriptors are handed out in order, wrapping */
@@ -35,7 +40,8 @@ struct vio_queue {
 struct vio_dev {
 	unsigned slot;
 	uint64_t bar;                   /* BAR 4's address */
-	volatile uint8_t *common, *isr, *device, *notify_base;
+	volatile uint8_t *common, *isr, *device, *notify_base; /* notify_base NULL: port doorbells */
+	uint16_t notify_port_base;
 	uint32_t notify_mult;
 	uint64_t features;              /* negotiated */
 };
