@@ -24,7 +24,7 @@ FUZZ_LONG_RUNS_ALL = $(FUZZ_TARGETS:%=fuzz-long-%)
 .PHONY: fuzz-build  # fuzz-<t> stays off .PHONY: make skips pattern rules for phony targets
 .SECONDEXPANSION:
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $$(wildcard kernel/*.h arch/x86/*.h drivers/pc/*.h drivers/virtio/*.h tests/unit/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $$(wildcard kernel/*.h arch/x86/*.h drivers/pc/*.h drivers/virtio/*.h drivers/block/*.h drivers/net/*.h drivers/host/*.h tests/unit/*.h tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS) $(FUZZ_LIBS_$*)
 
