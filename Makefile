@@ -37,7 +37,8 @@ DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \
                drivers/pc/aml.c drivers/pc/vacpi.c drivers/pc/vacpi_pm.c drivers/pc/vacpi_tables.c \
                drivers/pc/vacpi_dsdt.c \
                drivers/virtio/virtqueue.c drivers/virtio/virtio_pci.c drivers/virtio/virtio_pci_common.c \
-               drivers/virtio/virtio_console.c
+               drivers/virtio/virtio_console.c drivers/virtio/virtio_net.c \
+               drivers/net/vswitch.c drivers/net/vswitch_inbox.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)
