@@ -157,8 +157,8 @@ void vswitch_port_detach(struct vswitch_port *port)
 
 /* ---- forwarding ------------------------------------------------------------------------- */
 
-/* Copies f into dst's inbox, sw->lock held. */
-static void deliver(struct vswitch *sw, struct vswitch_port *dst, const struct vswitch_frame *f)
+/* Copies f into dst's inbox, sw->lock held; false if it was dropped there. */
+static bool deliver(struct vswitch *sw, struct vswitch_port *dst, const struct vswitch_frame *f)
 {
 	struct vswitch_inbox *ib = &dst->inbox;
 	uint8_t *p;
@@ -169,14 +169,14 @@ static void deliver(struct vswitch *sw, struct vswitch_port *dst, const struct v
 	spin_unlock(&ib->lock);
 	if (!p) {
 		dst->stats.dropped_inbox_full++;
-		return;
+		return false;
 	}
 	/* The reserved room is past the tail: no consumer reads it until the commit below. Senders
 	 * are serialised by sw->lock, so nobody else reserves it either. */
 	memcpy(p, f->head, f->head_len);
 	if (f->len > f->head_len && f->copy(f->ctx, f->head_len, p + f->head_len, f->len - f->head_len)) {
 		dst->stats.dropped_fault++;
-		return;
+		return false;
 	}
 	spin_lock(&ib->lock);
 	if (vswitch_inbox_commit(ib, f->len))
@@ -184,6 +184,7 @@ static void deliver(struct vswitch *sw, struct vswitch_port *dst, const struct v
 	spin_unlock(&ib->lock);
 	dst->stats.rx_frames++;
 	dst->stats.rx_bytes += f->len;
+	return true;
 }
 
 /* Size and source checks; 0 or the drop's errno, counted. */
@@ -226,14 +227,13 @@ static int forward(struct vswitch *sw, struct vswitch_port *from, const struct v
 	sw->stats.frames++;
 	if (e) {
 		sw->stats.unicast++;
-		deliver(sw, sw->ports[e->port - 1], f);
-		n = 1;
+		n = deliver(sw, sw->ports[e->port - 1], f);
 	} else {
 		sw->stats.flooded++;
 		from->stats.flooded++;
 		dests = sw->port_mask & ~(1u << from->idx);
-		for (; dests; dests &= dests - 1, n++)
-			deliver(sw, sw->ports[__builtin_ctz(dests)], f);
+		for (; dests; dests &= dests - 1)
+			n += deliver(sw, sw->ports[__builtin_ctz(dests)], f);
 	}
 	if (sw->wake_mask != mask)
 		from->wake_owed = true;
