@@ -131,7 +131,7 @@ struct vswitch {
  * 0, or -EINVAL for an MTU outside VSWITCH_MTU_MIN..VSWITCH_MTU_MAX. */
 int vswitch_init(struct vswitch *sw, const char *name, unsigned mtu);
 
-/* Connects port to sw with its own MAC (a unicast address) and allocates its inbox. The port's
+/* Connects port (zeroed, or detached) to sw with its own MAC (unicast) and allocates its inbox. The port's
  * MAC is installed as a fixed table entry. 0, -EINVAL (multicast MAC, no wake, already attached),
  * -ENOSPC (VSWITCH_MAX_PORTS) or -ENOMEM. Takes sw->lock. */
 int vswitch_port_attach(struct vswitch *sw, struct vswitch_port *port, const uint8_t mac[ETH_ALEN],
@@ -155,8 +155,11 @@ struct vswitch_frame {
 };
 
 /* Sends a frame from port (its caller's lock held; takes sw->lock and inbox locks). Returns the
- * number of inboxes it was queued to (>= 0), or -EPERM (spoofed), -E2BIG (size), -EAGAIN
- * (unicast to the sender's own side). Sets port->wake_owed when a destination needs a wake. */
+ * number of inboxes it was queued to (>= 0; a full inbox is counted on its port, not here), or
+ * -EPERM (spoofed), -E2BIG (size), -EAGAIN (unicast to the sender's own side), -ENOENT
+ * (detached). A destination whose inbox was empty owes a wake (its owner may be idle); one that
+ * already held frames was woken before and drains them all, so it is not woken again. Sets
+ * port->wake_owed when this send left a wake owed. */
 int vswitch_send(struct vswitch_port *port, const struct vswitch_frame *f);
 /* Convenience: a frame in one host buffer. */
 int vswitch_send_buf(struct vswitch_port *port, const void *frame, uint32_t len);
@@ -171,6 +174,8 @@ void vswitch_flush_wakes(struct vswitch_port *port);
 uint8_t *vswitch_inbox_peek(struct vswitch_port *port, uint32_t *len);
 /* Releases the head frame. */
 void vswitch_inbox_drop(struct vswitch_port *port);
+/* Releases the head frame and peeks the next one, under one lock: a drain's step. */
+uint8_t *vswitch_inbox_next(struct vswitch_port *port, uint32_t *len);
 /* Copies the head frame out and drops it: its length, -EAGAIN (empty) or -ENOSPC (longer than
  * cap; the frame stays). */
 int vswitch_inbox_pop(struct vswitch_port *port, void *buf, uint32_t cap);

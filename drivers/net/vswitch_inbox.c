@@ -69,13 +69,12 @@ bool vswitch_inbox_commit(struct vswitch_inbox *ib, uint32_t len)
 	return was_empty;
 }
 
-uint8_t *vswitch_inbox_peek(struct vswitch_port *port, uint32_t *len)
+/* The head frame, inbox lock held. */
+static uint8_t *peek_locked(struct vswitch_inbox *ib, uint32_t *len)
 {
-	struct vswitch_inbox *ib = &port->inbox;
 	uint8_t *p = NULL;
 	uint32_t n;
 
-	spin_lock(&ib->lock);
 	if (ib->frames) {
 		memcpy(&n, ib->buf + ib->head, 4);
 		if (n == INBOX_SKIP) {
@@ -86,7 +85,16 @@ uint8_t *vswitch_inbox_peek(struct vswitch_port *port, uint32_t *len)
 		*len = n;
 		p = ib->buf + ib->head + REC_HDR;
 	}
-	spin_unlock(&ib->lock);
+	return p;
+}
+
+uint8_t *vswitch_inbox_peek(struct vswitch_port *port, uint32_t *len)
+{
+	uint8_t *p;
+
+	spin_lock(&port->inbox.lock);
+	p = peek_locked(&port->inbox, len);
+	spin_unlock(&port->inbox.lock);
 	return p;
 }
 
@@ -117,6 +125,19 @@ void vswitch_inbox_drop(struct vswitch_port *port)
 	if (ib->frames)
 		drop_head(ib);
 	spin_unlock(&ib->lock);
+}
+
+uint8_t *vswitch_inbox_next(struct vswitch_port *port, uint32_t *len)
+{
+	struct vswitch_inbox *ib = &port->inbox;
+	uint8_t *p;
+
+	spin_lock(&ib->lock);
+	if (ib->frames)
+		drop_head(ib);
+	p = peek_locked(ib, len);
+	spin_unlock(&ib->lock);
+	return p;
 }
 
 int vswitch_inbox_pop(struct vswitch_port *port, void *buf, uint32_t cap)

@@ -144,8 +144,7 @@ static void serve_rx(struct virtio_net *vn)
 		written = rx_one(vn, frame, len);
 		if (virtq_push(vq, &vn->chain, written))
 			break;
-		vswitch_inbox_drop(&vn->port);
-		frame = vswitch_inbox_peek(&vn->port, &len);
+		frame = vswitch_inbox_next(&vn->port, &len);
 	}
 	if (n)
 		virtio_pci_notify_used(&vn->dev, VIRTIO_NET_RXQ);

@@ -273,6 +273,28 @@ static void test_inbox_wraps(void **state)
 	assert_true(ports[1].inbox.used <= VSWITCH_INBOX_BYTES);
 }
 
+static void test_inbox_next_and_headroom(void **state)
+{
+	uint32_t len = 0;
+	uint8_t *p;
+
+	(void)state;
+	send_from(0, ports[1].mac, 60);
+	send_from(0, ports[1].mac, 61);
+	p = vswitch_inbox_peek(&ports[1], &len);
+	assert_non_null(p);
+	assert_int_equal(len, 60);
+	for (unsigned k = 1; k <= VSWITCH_INBOX_HEADROOM; k++)
+		assert_int_equal(p[-(int)k], 0); /* zeroed room for the consumer's header */
+	p = vswitch_inbox_next(&ports[1], &len);
+	assert_non_null(p);
+	assert_int_equal(len, 61);
+	assert_memory_equal(p, frame, 61);
+	assert_null(vswitch_inbox_next(&ports[1], &len));
+	assert_int_equal(queued(1), 0);
+	assert_null(vswitch_inbox_next(&ports[1], &len)); /* empty: nothing to drop */
+}
+
 static void test_detach(void **state)
 {
 	static const uint8_t x[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x43 };
@@ -393,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switches_isolated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_wraps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_next_and_headroom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_table_replacement, setup, teardown),
