@@ -26,8 +26,9 @@ ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/smp.c arch/
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
 ARCH_ASM    := arch/x86/isr.S arch/x86/smp_trampoline.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
 SCHED_SRCS  := sched/sched.c sched/sched_place.c sched/sched_rr.c sched/sched_shares.c
-# drivers/host: the machine's own devices; drivers/pc: the guest platform's device models;
-# drivers/virtio: virtqueues, transport and virtio devices.
+# drivers/host: the machine's own devices (UART, LAPIC, PCI, NVMe); drivers/pc: the guest
+# platform's device models; drivers/virtio: virtqueues, transport and virtio devices;
+# drivers/block: block backends (RAM disk, partition windows); drivers/net: the switches.
 DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \
                drivers/host/pci_host.c drivers/host/nvme.c drivers/host/nvme_queue.c drivers/host/nvme_io.c \
                drivers/host/crc32.c drivers/host/gpt.c drivers/host/host_storage.c \
@@ -39,8 +40,9 @@ DRIVER_SRCS := drivers/host/uart16550.c drivers/host/lapic.c \
                drivers/pc/aml.c drivers/pc/vacpi.c drivers/pc/vacpi_pm.c drivers/pc/vacpi_tables.c \
                drivers/pc/vacpi_dsdt.c \
                drivers/virtio/virtqueue.c drivers/virtio/virtio_pci.c drivers/virtio/virtio_pci_common.c \
-               drivers/virtio/virtio_console.c drivers/virtio/virtio_blk.c \
-               drivers/block/ramdisk.c drivers/block/partition.c
+               drivers/virtio/virtio_console.c drivers/virtio/virtio_blk.c drivers/virtio/virtio_net.c \
+               drivers/block/ramdisk.c drivers/block/partition.c \
+               drivers/net/vswitch.c drivers/net/vswitch_inbox.c
 
 HV_SRCS := $(BOOT_SRCS) $(KERNEL_SRCS) $(ARCH_SRCS) $(SCHED_SRCS) $(DRIVER_SRCS)
 HV_OBJS := $(HV_SRCS:%.c=$(BUILD)/hv/%.o) $(ARCH_ASM:%.S=$(BUILD)/hv/%.o)

@@ -164,9 +164,9 @@ int config_parse(const void *blob, size_t size, const struct config_limits *limi
  * order, valid VM or not; a property or entry that is not a well-formed path is skipped) so the boot stage can load them before leaving the
  * firmware. Returns the number of paths, or -EINVAL for an unusable blob.
  */
-/* A port's MAC when the config gives none: stable for a VM name and port index, locally
- * administered, unicast. */
-void config_mac_from_name(const char *vm_name, unsigned index, uint8_t mac[6]);
+/* "64 MiB", "4 KiB", "4097 bytes": the largest unit that divides bytes exactly (config messages
+ * and the device lines of the boot log). */
+const char *config_show_size(char *buf, size_t size, uint64_t bytes);
 
 typedef void (*config_path_fn)(const char *vm_name, const char *path, void *ctx);
 int config_for_each_path(const void *blob, size_t size, config_path_fn fn, void *ctx);

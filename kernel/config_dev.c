@@ -24,6 +24,7 @@
  * the child node and the property.
  */
 #include "kernel/config_internal.h"
+#include "drivers/net/eth.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/mem.h"
@@ -375,20 +376,6 @@ int config_parse_vm_devices(struct vm_parse *p, int vm_node)
 
 /* ---- rules across VMs ---------------------------------------------------------------------- */
 
-/* Stable across boots and unique in practice: FNV-1a of the VM name and the port index, with the
- * locally administered bit set and the multicast bit clear. */
-void config_mac_from_name(const char *vm_name, unsigned index, uint8_t mac[6])
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (const char *c = vm_name; *c; c++)
-		h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
-	h = (h ^ (0x80u + index)) * 0x100000001b3ull;
-	mac[0] = 0x02;
-	for (int i = 1; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * (i - 1)));
-}
-
 static bool same_partition(const struct config_disk *a, const struct config_disk *b)
 {
 	if (a->backend != CONFIG_DISK_PARTITION || b->backend != CONFIG_DISK_PARTITION)
@@ -428,7 +415,7 @@ static int check_macs(const struct basalt_config *out, struct vm_config *vm, str
 		struct config_nic *mine = &vm->nics[n];
 
 		if (!mine->mac_given)
-			config_mac_from_name(vm->name, n, mine->mac);
+			eth_mac_from_name(vm->name, n, mine->mac);
 		for (unsigned i = 0; i <= out->vm_count; i++) {
 			const struct vm_config *other = i < out->vm_count ? &out->vms[i] : vm;
 			unsigned limit = other == vm ? n : other->nr_nics;

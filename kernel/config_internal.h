@@ -36,8 +36,6 @@ const char *config_show(char *buf, size_t size, const char *s, size_t len);
 int config_fail(struct config_err *e, const char *prop, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* "64 MiB", "4 KiB", "4097 bytes": the largest unit that divides bytes exactly. */
-const char *config_show_size(char *buf, size_t size, uint64_t bytes);
 
 /* Property readers: 0 with *out set, or -EINVAL with the reason in e. */
 int config_read_u32(struct config_err *e, const char *prop, const void *val, int len, uint32_t *out);

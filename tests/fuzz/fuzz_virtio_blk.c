@@ -32,12 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define DISK (16u << 10) /* small: every request compares the whole disk */
 #define MAX_SEGS QS
 
-void pages_free(void *p, size_t count)
-{
-	(void)p;
-	(void)count; /* d_free_pages frees everything at the end of the input */
-}
-
 /* A backend without map, discard or write_zeroes: the bounce-buffer and emulation paths. */
 static struct ramdisk rd;
 static int pl_read(struct blkdev *bd, uint64_t s, void *buf, uint64_t n)

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "drivers/net/eth.h"
 #include "kernel/config.h"
 #include "kernel/console.h"
 
@@ -138,11 +139,11 @@ static void test_nic(void **state)
 	{
 		uint8_t again[6];
 
-		config_mac_from_name("web", 1, again);
+		eth_mac_from_name("web", 1, again);
 		assert_memory_equal(again, vm->nics[1].mac, 6);
-		config_mac_from_name("web", 0, again);
+		eth_mac_from_name("web", 0, again);
 		assert_memory_not_equal(again, vm->nics[1].mac, 6);
-		config_mac_from_name("wec", 1, again);
+		eth_mac_from_name("wec", 1, again);
 		assert_memory_not_equal(again, vm->nics[1].mac, 6);
 	}
 }

@@ -11,19 +11,6 @@
 
 #include "tests/unit/virtio_blk_guest.h"
 
-void pages_free(void *p, size_t count)
-{
-	(void)count;
-	for (unsigned i = 0; i < d_npages; i++) {
-		if (d_pages[i] == p) {
-			d_pages[i] = d_pages[--d_npages];
-			free(p);
-			return;
-		}
-	}
-	fail_msg("pages_free(%p): not from pages_alloc", p);
-}
-
 /* ---- a backend without map, discard or write_zeroes, over the RAM disk, that can fail ---- */
 
 static struct {

@@ -21,6 +21,16 @@ static uint64_t d_ram_gpa;
 static uint64_t d_ram_size;
 static struct vm *d_vm; /* the VM the library must pass through; others get nothing */
 
+/* Further VMs with RAM of their own, for tests with several VMs (d_add_vm); d_vm's region above
+ * is looked at first, so single-VM users see no change. */
+#define D_MAX_VMS 4
+static struct d_vm_ram {
+	struct vm *vm;
+	uint8_t *ram;
+	uint64_t gpa, size;
+} d_vms[D_MAX_VMS];
+static unsigned d_nvms;
+
 /* Counters and a hook, so tests can see what was read and change guest memory in between. */
 static unsigned d_maps;                         /* gpa_map_checked calls, from the library or gpa_* */
 static uint64_t d_watch_gpa = ~0ull;            /* counts maps whose gpa is exactly this */
@@ -32,11 +42,30 @@ void *gpa_map_checked(struct vm *vm, uint64_t gpa, size_t len)
 	d_maps++;
 	if (gpa == d_watch_gpa)
 		d_watch_hits++;
-	if (vm != d_vm || !d_ram)
+	if (vm == d_vm && d_ram) {
+		if (gpa >= d_ram_gpa && gpa - d_ram_gpa < d_ram_size && len <= d_ram_size - (gpa - d_ram_gpa))
+			return d_ram + (gpa - d_ram_gpa);
 		return NULL;
-	if (gpa >= d_ram_gpa && gpa - d_ram_gpa < d_ram_size && len <= d_ram_size - (gpa - d_ram_gpa))
-		return d_ram + (gpa - d_ram_gpa);
+	}
+	for (unsigned i = 0; i < d_nvms; i++) {
+		const struct d_vm_ram *r = &d_vms[i];
+
+		if (r->vm == vm && gpa >= r->gpa && gpa - r->gpa < r->size && len <= r->size - (gpa - r->gpa))
+			return r->ram + (gpa - r->gpa);
+	}
 	return NULL;
+}
+
+/* Gives vm its own RAM [gpa, gpa + size) backed by ram (the caller's, freed by the caller). */
+static inline void d_add_vm(struct vm *vm, uint8_t *ram, uint64_t gpa, uint64_t size)
+{
+	if (d_nvms < D_MAX_VMS)
+		d_vms[d_nvms++] = (struct d_vm_ram){ vm, ram, gpa, size };
+}
+
+static inline void d_clear_vms(void)
+{
+	d_nvms = 0;
 }
 
 int gpa_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)

@@ -82,13 +82,26 @@ void *pages_alloc(size_t count, uint64_t align)
 	return p;
 }
 
+/* Frees one allocation early (a device's detach); d_free_pages frees the rest. */
+void pages_free(void *p, size_t count)
+{
+	(void)count;
+	for (unsigned i = 0; i < d_npages; i++) {
+		if (d_pages[i] == p) {
+			d_pages[i] = d_pages[--d_npages];
+			break;
+		}
+	}
+	free(p);
+}
+
 static void d_free_pages(void)
 {
 	while (d_npages)
 		free(d_pages[--d_npages]);
 }
 
-struct d_msi { uint64_t addr; uint32_t data; };
+struct d_msi { uint64_t addr; uint32_t data; struct vm *vm; };
 static struct d_msi d_msis[256];
 static unsigned d_nmsi;
 static bool d_gsi[24];
@@ -96,9 +109,8 @@ static unsigned d_gsi_changes;
 
 void virq_msi(struct vm *vm, uint64_t address, uint32_t data)
 {
-	(void)vm;
 	if (d_nmsi < 256)
-		d_msis[d_nmsi] = (struct d_msi){ address, data };
+		d_msis[d_nmsi] = (struct d_msi){ address, data, vm };
 	d_nmsi++;
 }
 
