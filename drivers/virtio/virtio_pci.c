@@ -2,7 +2,9 @@
 /* virtio-pci modern transport: the PCI function, its capabilities, BAR regions, notify, ISR and interrupts. */
 #include "drivers/virtio/virtio_pci.h"
 
+#include "kernel/console.h"
 #include "kernel/errno.h"
+#include "kernel/vm.h"
 
 /* ---- interrupts ----------------------------------------------------------------------------- */
 
@@ -30,6 +32,20 @@ static void raise_irq(struct virtio_pci_dev *dev, uint16_t vector, uint8_t isr_b
 	vpci_func_set_intx_level(&dev->fn, true);
 }
 
+/* The first few times a device breaks are logged with the ring library's reason (it names the
+ * guest address); after that only counted, so a guest that breaks and resets its device in a loop
+ * cannot flood the console. */
+#define NEEDS_RESET_LOGGED 3
+
+static void note_needs_reset(struct virtio_pci_dev *dev, const char *why)
+{
+	if (++dev->needs_reset_count > NEEDS_RESET_LOGGED)
+		return;
+	kprintf("basalt: vm '%s': %s at 00:%02x.%u needs reset: %s%s\n", dev->vqs[0].vm ? dev->vqs[0].vm->name : "?",
+		dev->ops->name, dev->fn.devfn >> 3, dev->fn.devfn & 7u, why,
+		dev->needs_reset_count == NEEDS_RESET_LOGGED ? " (further ones only counted)" : "");
+}
+
 void virtio_pci_set_needs_reset(struct virtio_pci_dev *dev)
 {
 	if (dev->status & VIRTIO_STATUS_NEEDS_RESET)
@@ -42,6 +58,8 @@ bool virtio_pci_check_broken(struct virtio_pci_dev *dev, unsigned queue)
 {
 	if (queue >= dev->ops->num_queues || !virtq_is_broken(&dev->vqs[queue]))
 		return false;
+	if (!(dev->status & VIRTIO_STATUS_NEEDS_RESET))
+		note_needs_reset(dev, dev->vqs[queue].reason);
 	virtio_pci_set_needs_reset(dev);
 	return true;
 }

@@ -197,6 +197,7 @@ struct virtio_pci_dev {
 	uint8_t status;
 	uint8_t config_generation;
 	uint8_t isr;
+	uint32_t needs_reset_count;  /* times a broken queue set DEVICE_NEEDS_RESET */
 	struct virtio_pci_queue qcfg[VIRTIO_PCI_MAX_QUEUES];
 	struct virtq vqs[VIRTIO_PCI_MAX_QUEUES];
 };
