@@ -63,9 +63,12 @@ boot() {
 	done
 	# A random moment after the target: 0-99 ms more of writing.
 	sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
-	qemu=$(pgrep -P "$pid" -f qemu-system || true)
+	# QEMU runs below run-qemu.sh (under timeout): found by the log file only it names.
+	qemu=$(pgrep -f "qemu-system.*logfile=$out" || true)
 	[ -n "$qemu" ] && kill -KILL $qemu 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	# Its image lock goes with the process; the next boot needs it.
+	while [ -n "$qemu" ] && kill -0 $qemu 2>/dev/null; do sleep 0.05; done
 }
 
 acked=$(last_ack "$log")

@@ -61,11 +61,11 @@ static void add_partitions(struct nvme_ns *ns, const struct gpt_disk *d)
 		p->gp = &d->parts[i];
 		p->number = p->gp->index + 1;
 		gpt_guid_format(p->gp->unique_guid, guid);
-		kprintf("%sp%u '%s' %s at sector %llu, guid %s\n", ns->bd.name, p->number, p->gp->name,
+		kprintf("basalt: %sp%u '%s' %s at sector %llu, guid %s\n", ns->bd.name, p->number, p->gp->name,
 			size_text(p->gp->sectors, size, sizeof(size)), (unsigned long long)p->gp->first_sector, guid);
 	}
 	if (d->rejected)
-		kprintf("%s: %u GPT entries refused (outside the usable range, overlapping or too many)\n",
+		kprintf("basalt: %s: %u GPT entries refused (outside the usable range, overlapping or too many)\n",
 			ns->bd.name, d->rejected);
 }
 
@@ -76,17 +76,17 @@ static void scan_namespace(struct nvme_ns *ns)
 	int rc;
 
 	if (!d) {
-		kprintf("%s: no memory for its GPT\n", ns->bd.name);
+		kprintf("basalt: %s: no memory for its GPT\n", ns->bd.name);
 		return;
 	}
 	rc = gpt_read(&ns->bd, 1u << ns->lba_shift, d);
 	if (rc) {
-		kprintf("%s: no usable GPT (%d)\n", ns->bd.name, rc);
+		kprintf("basalt: %s: no usable GPT (%d)\n", ns->bd.name, rc);
 		pages_free(d, pages);
 		return;
 	}
 	if (d->used_backup)
-		kprintf("%s: primary GPT bad, using the backup\n", ns->bd.name);
+		kprintf("basalt: %s: primary GPT bad, using the backup\n", ns->bd.name);
 	add_partitions(ns, d);
 }
 
@@ -97,7 +97,7 @@ static void log_ctrl(const struct nvme_ctrl *c)
 
 	for (unsigned i = 0; i < c->ns_count; i++)
 		sectors += c->ns[i].bd.sectors;
-	kprintf("%s: %s serial %s, %u namespace%s, %s%s\n", c->name, c->model, c->serial, c->ns_count,
+	kprintf("basalt: %s: %s serial %s, %u namespace%s, %s%s\n", c->name, c->model, c->serial, c->ns_count,
 		c->ns_count == 1 ? "" : "s", size_text(sectors, size, sizeof(size)), c->vwc ? ", volatile cache" : "");
 }
 
@@ -107,12 +107,12 @@ static void take_controller(const struct pci_host_dev *d)
 	struct nvme_ctrl *c = &ctrls[nctrls];
 
 	if (bar->io || !bar->addr || paging_map_uc(bar->addr, NVME_REGS_BYTES)) {
-		kprintf("pci %02x:%02x.%u: NVMe controller without a usable BAR0\n", d->bus, d->dev, d->fn);
+		kprintf("basalt: pci %02x:%02x.%u: NVMe controller without a usable BAR0\n", d->bus, d->dev, d->fn);
 		return;
 	}
 	pci_host_enable(d);
 	if (nvme_ctrl_init(c, phys_to_virt(bar->addr), nctrls)) {
-		kprintf("%s (pci %02x:%02x.%u): bring-up failed, skipped\n", c->name, d->bus, d->dev, d->fn);
+		kprintf("basalt: %s (pci %02x:%02x.%u): bring-up failed, skipped\n", c->name, d->bus, d->dev, d->fn);
 		return;
 	}
 	nctrls++;

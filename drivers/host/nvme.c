@@ -31,7 +31,7 @@ static bool fatal(struct nvme_ctrl *c)
 	/* All-ones: the device fell off the bus (or its BAR is not decoded). */
 	if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
 		if (!c->failed)
-			kprintf("%s: controller fatal status (CSTS 0x%x)\n", c->name, csts);
+			kprintf("basalt: %s: controller fatal status (CSTS 0x%x)\n", c->name, csts);
 		c->failed = true;
 	}
 	return c->failed;
@@ -50,7 +50,7 @@ static int wait_ready(struct nvme_ctrl *c, bool want)
 		if (want && fatal(c))
 			return -EIO;
 		if (clock_ns() > deadline) {
-			kprintf("%s: CSTS.RDY did not become %d (CSTS 0x%x)\n", c->name, want, csts);
+			kprintf("basalt: %s: CSTS.RDY did not become %d (CSTS 0x%x)\n", c->name, want, csts);
 			return -EIO;
 		}
 		cpu_relax();
@@ -86,7 +86,7 @@ int nvme_submit_sync(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe 
 		return -EIO;
 	tail = nvme_sq_push(q, sqe);
 	if (tail < 0) {
-		kprintf("%s: queue %u full (opcode 0x%x)\n", c->name, q->qid, sqe->opcode);
+		kprintf("basalt: %s: queue %u full (opcode 0x%x)\n", c->name, q->qid, sqe->opcode);
 		return -EIO;
 	}
 	mmio_write32(c->regs + q->sq_db, (uint32_t)tail);
@@ -94,7 +94,7 @@ int nvme_submit_sync(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe 
 	if (rc == -ETIMEDOUT_NVME) {
 		/* The command may still run and DMA into the bounce buffer while a later one uses it,
 		 * handing stale data to whoever reads next: the controller is out of service from here. */
-		kprintf("%s: queue %u opcode 0x%x cid %u timed out, controller taken out of service\n", c->name, q->qid,
+		kprintf("basalt: %s: queue %u opcode 0x%x cid %u timed out, controller taken out of service\n", c->name, q->qid,
 			sqe->opcode, sqe->cid);
 		c->failed = true;
 		return -EIO;
@@ -102,7 +102,7 @@ int nvme_submit_sync(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe 
 	if (rc)
 		return rc;
 	if (NVME_CQE_SC(cqe.status) || NVME_CQE_SCT(cqe.status)) {
-		kprintf("%s: queue %u opcode 0x%x failed: SCT %u SC 0x%x\n", c->name, q->qid, sqe->opcode,
+		kprintf("basalt: %s: queue %u opcode 0x%x failed: SCT %u SC 0x%x\n", c->name, q->qid, sqe->opcode,
 			NVME_CQE_SCT(cqe.status), NVME_CQE_SC(cqe.status));
 		return -EIO;
 	}
@@ -175,7 +175,7 @@ static int identify_ns(struct nvme_ctrl *c, uint32_t nsid, struct nvme_ns *ns)
 		return 0;
 	if (fmt > id[NVME_IDN_NLBAF] || (lbads != 9 && lbads != 12) || (lbaf & 0xffff) ||
 	    nsze > (UINT64_MAX >> lbads)) {
-		kprintf("%s: namespace %u skipped: LBA format %u (2^%u bytes, %u metadata bytes)\n", c->name,
+		kprintf("basalt: %s: namespace %u skipped: LBA format %u (2^%u bytes, %u metadata bytes)\n", c->name,
 			nsid, fmt, lbads, lbaf & 0xffff);
 		return 0;
 	}
@@ -278,7 +278,7 @@ static int check_cap(struct nvme_ctrl *c)
 	c->ready_timeout_ns = (NVME_CAP_TO(c->cap) ? NVME_CAP_TO(c->cap) : 1) * HALF_SECOND_NS;
 	if (c->cap == UINT64_MAX || !NVME_CAP_CSS_NVM(c->cap) || NVME_CAP_MPSMIN(c->cap) != 0 ||
 	    NVME_CAP_MQES(c->cap) + 1u < NVME_QUEUE_DEPTH) {
-		kprintf("%s: unusable controller (CAP 0x%llx)\n", c->name, (unsigned long long)c->cap);
+		kprintf("basalt: %s: unusable controller (CAP 0x%llx)\n", c->name, (unsigned long long)c->cap);
 		return -ENODEV;
 	}
 	return 0;

@@ -182,7 +182,7 @@ static void test_init_finds_drive_and_partitions(void **state)
 {
 	(void)state;
 	assert_int_equal(init_rc, 4);
-	assert_non_null(strstr(log_text, "nvme0: Fake NVMe Ctrl serial FAKE-SN-0001, 1 namespace, 8 MiB"));
+	assert_non_null(strstr(log_text, "basalt: nvme0: Fake NVMe Ctrl serial FAKE-SN-0001, 1 namespace, 8 MiB"));
 	assert_non_null(strstr(log_text, "nvme0n1p1 'web-root' 2 MiB"));
 	assert_non_null(strstr(log_text, "nvme0n1p4 'data' 512 KiB"));
 	assert_non_null(strstr(log_text, GUID_D2));
