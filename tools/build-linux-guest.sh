@@ -258,14 +258,15 @@ net_up() {
 stream() { seq 1 9000000 | head -c 67108864; }
 disk_write() {
 	wait_dev /dev/vda || echo "BASALT-IO-DISK no /dev/vda"
-	mke2fs -q -t ext4 -F /dev/vda && mkdir -p /mnt && mount -t ext4 /dev/vda /mnt &&
+	# The full path: busybox sh runs its own (ext2-only) mke2fs applet before looking at PATH.
+	/sbin/mke2fs -q -t ext4 -F /dev/vda && mkdir -p /mnt && mount -t ext4 /dev/vda /mnt &&
 	dd if=/dev/urandom of=/mnt/data bs=64k count=64 2>/dev/null &&
 	(cd /mnt && sha256sum data >data.sha256) && sync && umount /mnt &&
 	echo "BASALT-IO-DISK-WRITTEN $(cat /sys/block/vda/size) sectors"
 }
 disk_check() {
 	wait_dev /dev/vda || echo "BASALT-IO-DISK no /dev/vda"
-	e2fsck -fn /dev/vda >/tmp/fsck 2>&1; rc=$?; tail -3 /tmp/fsck
+	/sbin/e2fsck -fn /dev/vda >/tmp/fsck 2>&1; rc=$?; tail -3 /tmp/fsck
 	mkdir -p /mnt && mount -t ext4 -o ro /dev/vda /mnt && (cd /mnt && sha256sum -c data.sha256) &&
 	echo "BASALT-IO-DISK-CHECK fsck=$rc data=intact"; umount /mnt 2>/dev/null
 }
@@ -316,7 +317,7 @@ add_e2fsprogs() {
 	local root=$1 bin lib
 	for bin in /sbin/mke2fs /sbin/e2fsck; do
 		[ -x "$bin" ] || die "$bin is missing (Debian package e2fsprogs)"
-		rm -f "$root/sbin/$(basename "$bin")"
+		rm -f "$root/sbin/$(basename "$bin")" "$root/bin/$(basename "$bin")" # busybox's ext2-only applet
 		cp "$bin" "$root/sbin/"
 		for lib in $(ldd "$bin" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 			mkdir -p "$root$(dirname "$lib")"
