@@ -119,10 +119,16 @@ embedded: hypervisor guests
 
 # ---- running -----------------------------------------------------------------
 CONFIG ?= tools/demo/demo.dts
+# The demo's host NVMe drive: made once, then kept, so what the demo VM writes to its disk is
+# there at the next `make run` (delete the file for a fresh one).
+DEMO_NVME := $(BUILD)/demo-nvme.img
+$(DEMO_NVME):
+	tools/mk-nvme-image.sh $@ 256 demo-data:192 spare:rest
 run:
 	@tools/deps.sh run
-	@$(MAKE) --no-print-directory all linux-guest
-	tools/run-qemu.sh --config $(CONFIG) $(if $(TEST),--test) $(if $(ACCEL),--accel $(ACCEL))
+	@$(MAKE) --no-print-directory all linux-guest $(DEMO_NVME)
+	tools/run-qemu.sh --config $(CONFIG) $(if $(TEST),--test) $(if $(ACCEL),--accel $(ACCEL)) \
+		-- -drive file=$(DEMO_NVME),if=none,id=nvme0,format=raw -device nvme,serial=basalt-demo,drive=nvme0
 
 # ---- tests -------------------------------------------------------------------
 UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DBASALT_HOST_TEST \

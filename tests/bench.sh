@@ -9,7 +9,8 @@
 # "basalt: hypervisor memory: <n> bytes"). Fails if any figure in REQUIRED is missing.
 # The issue-10 figures (SMP10) are measured in runs of their own; one that cannot be measured on
 # this build is written as "# <name> unavailable: <why>" (never a made-up number), and the bench
-# fails only if such a figure has neither a value nor that line. BENCH_ONLY=smp runs just them.
+# fails only if such a figure has neither a value nor that line. BENCH_ONLY=smp runs just them;
+# BENCH_ONLY=virtio just the issue-11 figures (to build/bench-virtio.txt).
 set -euo pipefail
 
 # shellcheck source=tests/lib/harness.sh
@@ -29,6 +30,10 @@ LINUX_CONFIG="$H_ROOT/tests/configs/linux-bench.dts"
 LINUX_DIR="$H_ROOT/build/linux"
 LINUX_CMDLINE="console=ttyS0 reboot=pci"
 SMP10=(vcpu_switch ipi_round_trip fairness_error_pct linux_smp_boot)
+# Issue 11 (tests/guests/vbench.c, tests/configs/bench-virtio.dts): per request, per packet, and
+# throughput in MiB per 10^9 instructions; a figure the run could not measure is "unavailable".
+VIRTIO11=(virtio_blk_4k_read virtio_blk_4k_write virtio_blk_seq_read virtio_net_packet_64 virtio_net_packet_1500
+	virtio_net_stream)
 
 # linux_basalt: Debian's kernel in a Basalt VM under icount. Its /init prints tsc=N at the marker,
 # and every VM's TSC starts at 0 when it is created: N = instructions from VM creation to /init.
@@ -148,6 +153,16 @@ bench_linux_smp() {
 	fi
 }
 
+# bench_virtio: the issue-11 figures from one -icount run of two VMs on host core 0.
+bench_virtio() {
+	local st=0 name
+	echo "bench: issue-11 figures: virtio-blk on a RAM disk, virtio-net between two VMs (-icount)" >&2
+	smp_run virtio "$H_ROOT/tests/configs/bench-virtio.dts" 1 "$H_ROOT/build/guests" || st=$?
+	for name in "${VIRTIO11[@]}"; do
+		bench_figure "$name" "$LOG_DIR/bench-virtio.log" "$st"
+	done
+}
+
 # bench_smp: the issue-10 figures, one line each (a figure or its "unavailable" line).
 bench_smp() {
 	echo "bench: issue-10 figures: vcpu_switch, ipi_round_trip, fairness_error_pct, linux_smp_boot (-icount)" >&2
@@ -212,6 +227,10 @@ main() {
 	[ -f "$H_EFI" ] || die "$H_EFI not found: build it with 'make hypervisor'"
 	mkdir -p "$LOG_DIR"
 	if [ "${BENCH_ONLY:-}" = smp ]; then smp_only; return; fi
+	if [ "${BENCH_ONLY:-}" = virtio ]; then
+		bench_virtio | tee "${OUT%.txt}-virtio.txt"
+		return
+	fi
 	local st=0 t0 name missing=()
 	t0=$SECONDS
 	echo "bench: booting tests/configs/bench.dts with -icount shift=0,sleep=off (about 8x slower than plain TCG)"
@@ -230,11 +249,12 @@ main() {
 	linux_bare >>"$OUT.tmp"
 	linux_ratio "$OUT.tmp" >>"$OUT.tmp"
 	bench_smp >>"$OUT.tmp"
+	bench_virtio >>"$OUT.tmp"
 	mv -f "$OUT.tmp" "$OUT"
 	for name in "${REQUIRED[@]}"; do
 		grep -q "^$name " "$OUT" || missing+=("$name")
 	done
-	for name in "${SMP10[@]}"; do
+	for name in "${SMP10[@]}" "${VIRTIO11[@]}"; do
 		grep -qE "^(# )?$name " "$OUT" || missing+=("$name")
 	done
 	echo "== $OUT"

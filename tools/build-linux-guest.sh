@@ -290,6 +290,17 @@ net-client)
 net-spoof)
 	ip link set eth0 address 02:de:ad:be:ef:01; net_up
 	if ping -c 3 -w 8 "$peer" >/dev/null; then echo "BASALT-IO-NET-SPOOF reached"; else echo "BASALT-IO-NET-SPOOF contained"; fi ;;
+net-peer)
+	# The make-run demo's second VM: a web page for the first one, then off once it is gone.
+	net_up && mkdir -p /www && echo "Hello from the peer VM, across Basalt's switch lan0." >/www/index.html &&
+	httpd -h /www && echo "BASALT-IO-NET-PEER serving http://${ip%/*}/"
+	until ping -c 1 -w 2 "$peer" >/dev/null 2>&1; do sleep 1; done
+	misses=0
+	while [ "$misses" -lt 3 ]; do
+		if ping -c 1 -w 2 "$peer" >/dev/null 2>&1; then misses=0; else misses=$((misses + 1)); fi
+		sleep 2
+	done
+	echo "BASALT-IO-NET-PEER $peer is gone, powering off" ;;
 net-isolated)
 	net_up
 	if ping -c 3 -w 8 "$peer" >/dev/null; then echo "BASALT-IO-NET-ISOLATED reached"; else echo "BASALT-IO-NET-ISOLATED contained"; fi ;;
@@ -304,8 +315,26 @@ init_shell() {
 	init_common
 	init_modules
 	cat <<'EOF'
+# The demo's disk and network, when the config gives them (tools/demo/demo.dts): /dev/vda on /mnt
+# (made ext4 the first time: it is a partition of make run's NVMe image and outlives the run),
+# and eth0 at basalt.ip=... from the command line.
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^basalt\.$1=//p"; }
+for i in $(seq 1 20); do [ -e /dev/vda ] && break; sleep 0.1; done
+if [ -e /dev/vda ]; then
+	mkdir -p /mnt
+	mount -t ext4 /dev/vda /mnt 2>/dev/null || { /sbin/mke2fs -q -t ext4 /dev/vda && mount -t ext4 /dev/vda /mnt; } &&
+	echo "disk: /dev/vda ($(($(cat /sys/block/vda/size) / 2048)) MiB) mounted on /mnt; what you write there is on the host's NVMe drive"
+	[ -f /mnt/boots ] && echo "      earlier boots of this disk: $(cat /mnt/boots)"
+	echo $(( $(cat /mnt/boots 2>/dev/null || echo 0) + 1 )) >/mnt/boots; sync
+fi
+ip=$(arg ip)
+if [ -n "$ip" ] && [ -e /sys/class/net/eth0 ]; then
+	ip addr add "$ip" dev eth0 && ip link set eth0 up &&
+	echo "net: eth0 $(cat /sys/class/net/eth0/address) $ip on switch lan0; try: ping -c 3 $(arg peer); wget -O- http://$(arg peer)/"
+fi
 echo "Basalt Linux demo: busybox shell on the console; 'exit' ends the VM."
 setsid cttyhack /bin/sh -l
+[ -e /dev/vda ] && umount /mnt 2>/dev/null
 echo BASALT-LINUX-DONE
 reboot -f
 EOF
@@ -394,7 +423,7 @@ say "guest modules: ${#module_list[@]} (${GUEST_MODULES[*]} and what they need)"
 say "building initrd.cpio.gz (test: prints the markers, powers off)"
 build_initrd "$out/initrd.cpio.gz.new" init_test "$busybox" modules
 say "building initrd-shell.cpio.gz (interactive shell)"
-build_initrd "$out/initrd-shell.cpio.gz" init_shell "$busybox" modules
+build_initrd "$out/initrd-shell.cpio.gz" init_shell "$busybox" modules e2fsprogs
 say "building initrd-bench.cpio.gz (marker and instruction count, then reset)"
 build_initrd "$out/initrd-bench.cpio.gz" init_bench "$busybox"
 say "building initrd-smp.cpio.gz (nproc and a busy loop on every CPU, then power off)"
