@@ -22,5 +22,8 @@
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #endif
+/* Basalt's own, never a libc value: the failure was already explained on the console with a line
+ * naming what was wrong, so the caller refuses without a second, vaguer line. */
+#define EREPORTED 4096
 
 #endif

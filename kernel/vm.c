@@ -257,7 +257,8 @@ struct vm *vm_create(const struct vm_config *cfg, const struct vm_images *img)
 	console_line_init(&vm->console, vm->name);
 	rc = vm_build(vm, img);
 	if (rc) {
-		kprintf("basalt: vm '%s' refused: could not be built (error %d)\n", vm->name, rc);
+		if (rc != -EREPORTED)
+			kprintf("basalt: vm '%s' refused: could not be built (error %d)\n", vm->name, rc);
 		vm_release(vm);
 		return NULL;
 	}

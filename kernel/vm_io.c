@@ -73,7 +73,7 @@ static int ram_disk(struct vm *vm, unsigned i, const struct vm_images *img, stru
 		pages_free(rd, pages);
 		kprintf("config: /vms/%s/%s: %s: the RAM disk cannot be made (%s); VM refused\n", vm->name, d->node,
 			d->size_bytes ? "size" : "image", rc == -ENOMEM ? "not enough host memory" : "image larger than size");
-		return rc;
+		return -EREPORTED;
 	}
 	*out = &rd->bd;
 	kprintf("basalt: vm '%s': disk vd%c: RAM disk, %s, not persistent%s\n", vm->name, 'a' + i,
@@ -92,7 +92,7 @@ static int partition_disk(struct vm *vm, unsigned i, struct blkdev **out)
 	if (rc) {
 		kprintf("config: /vms/%s/%s: %s: %s; VM refused\n", vm->name, d->node,
 			d->partition[0] ? "partition" : "partition-guid", why);
-		return rc;
+		return -EREPORTED;
 	}
 	kprintf("basalt: vm '%s': disk vd%c: %s, %s, persistent%s%s\n", vm->name, 'a' + i, (*out)->name,
 		config_show_size(size, sizeof(size), (*out)->sectors * BLKDEV_SECTOR_SIZE),
@@ -132,7 +132,7 @@ static int attach_nics(struct vm *vm)
 		if (rc) {
 			kprintf("config: /vms/%s/%s: switch: the port cannot be attached (error %d); VM refused\n", vm->name,
 				n->node, rc);
-			return rc;
+			return -EREPORTED;
 		}
 		vm->nr_nics = i + 1;
 		kprintf("basalt: vm '%s': %s: switch %s, MAC %02x:%02x:%02x:%02x:%02x:%02x%s\n", vm->name, n->node,
