@@ -54,7 +54,17 @@ void vm_io_service(struct vm *vm)
 	spin_lock(&vm->lock);
 	for (unsigned i = 0; i < vm->nr_nics; i++)
 		virtio_net_poll_rx(vm->nics[i]);
+	for (unsigned i = 0; i < vm->nr_disks; i++)
+		virtio_blk_poll(vm->disks[i]);
 	spin_unlock(&vm->lock);
+}
+
+/* A disk stopped at its per-notify bound with requests left: come back from this VM's own loop. */
+static void disk_wants_poll(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	__atomic_store_n(&vm->io_pending, 1, __ATOMIC_RELEASE);
 }
 
 static int ram_disk(struct vm *vm, unsigned i, const struct vm_images *img, struct blkdev **out)
@@ -114,6 +124,8 @@ static int attach_disks(struct vm *vm, const struct vm_images *img)
 		rc = virtio_blk_attach(vm, bd, VM_IO_DISK_SLOT0 + i, &vm->disks[i]);
 		if (rc)
 			return rc;
+		vm->disks[i]->want_poll = disk_wants_poll;
+		vm->disks[i]->want_poll_ctx = vm;
 	}
 	return 0;
 }

@@ -15,7 +15,8 @@ void vm_io_init_switches(const struct basalt_config *cfg);
  * naming the node and property. 0 or -errno. */
 int vm_io_attach(struct vm *vm, const struct vm_images *img);
 /* In one of vm's vCPUs' own context (run_turn, no lock held): if other VMs left frames for it,
- * moves them into its guest's receive buffers. */
+ * moves them into its guest's receive buffers; a disk or port that stopped at its per-notify
+ * bound goes on from there. */
 void vm_io_service(struct vm *vm);
 /* When the VM is released: its ports leave their switches (no sender reaches them afterwards)
  * and its RAM disks' memory goes back. */

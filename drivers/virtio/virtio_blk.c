@@ -37,7 +37,7 @@ static bool negotiated(const struct virtio_blk *vb, unsigned bit)
 /* Checks the data of an IN or OUT request: whole sectors inside the device; its sector count. */
 static bool rw_range(const struct virtio_blk *vb, const struct blk_req *r, uint64_t bytes, uint64_t *sectors)
 {
-	if (bytes % BLKDEV_SECTOR_SIZE)
+	if (bytes % BLKDEV_SECTOR_SIZE || bytes > VIRTIO_BLK_REQUEST_MAX)
 		return false;
 	*sectors = bytes >> BLKDEV_SECTOR_SHIFT;
 	return blkdev_range_ok(vb->bd, r->hdr.sector, *sectors);
@@ -105,6 +105,7 @@ static uint8_t do_in(struct virtio_blk *vb, const struct blk_req *r)
 		return VIRTIO_BLK_S_IOERR;
 	vb->stats.reads++;
 	vb->stats.bytes_read += r->in_data;
+	vb->kick_bytes += r->in_data;
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -118,6 +119,7 @@ static uint8_t do_out(struct virtio_blk *vb, const struct blk_req *r)
 		return VIRTIO_BLK_S_IOERR;
 	vb->stats.writes++;
 	vb->stats.bytes_written += r->out_data;
+	vb->kick_bytes += r->out_data;
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -180,8 +182,13 @@ static unsigned load_ranges(struct virtio_blk *vb, const struct blk_req *r, bool
 		return 0;
 	if (virtq_chain_read(vb->vm, &vb->chain, HDR_BYTES, vb->ranges, (size_t)r->out_data))
 		return 0;
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0, total = 0; i < n; i++) {
 		const struct virtio_blk_range *g = &vb->ranges[i];
+
+		/* The advertised maximum is per request, as Linux reads it: all ranges together. */
+		total += g->num_sectors <= VIRTIO_BLK_RANGE_SECTORS ? g->num_sectors : VIRTIO_BLK_RANGE_SECTORS + 1;
+		if (total > VIRTIO_BLK_RANGE_SECTORS)
+			return 0;
 
 		/* Reserved flags, or unmap on a discard (which always may unmap), are not understood. */
 		if ((g->flags & ~VIRTIO_BLK_WZ_F_UNMAP) || (discard && g->flags)) {
@@ -216,6 +223,7 @@ static uint8_t do_ranges(struct virtio_blk *vb, const struct blk_req *r, bool di
 			rc = emulate_zeroes(vb, s, c);
 		if (rc)
 			return VIRTIO_BLK_S_IOERR;
+		vb->kick_bytes += c << BLKDEV_SECTOR_SHIFT; /* a RAM disk's discard zeroes too */
 	}
 	if (discard)
 		vb->stats.discards++;
@@ -295,6 +303,21 @@ static uint32_t serve(struct virtio_blk *vb)
 /* Drains the queue with notifications off, then on again and a last look for buffers that came
  * meanwhile; one interrupt for the whole batch. The rounds are bounded too: a guest flipping its
  * available index can make the last look see work that the next pop does not find. */
+static bool over_bound(const struct virtio_blk *vb, unsigned served)
+{
+	return served >= CHAINS_PER_KICK || vb->kick_bytes >= VIRTIO_BLK_KICK_BYTES;
+}
+
+/* A bound stopped the drain with requests left: the driver will not kick for them again (they are
+ * already available), so the VM's own context must come back (virtio_blk_poll). */
+static void stop_for_now(struct virtio_blk *vb)
+{
+	vb->stats.kick_limited++;
+	vb->resume = true;
+	if (vb->want_poll)
+		vb->want_poll(vb->want_poll_ctx);
+}
+
 static void vb_notify(struct virtio_pci_dev *dev, unsigned queue)
 {
 	struct virtio_blk *vb = vb_of(dev);
@@ -304,19 +327,35 @@ static void vb_notify(struct virtio_pci_dev *dev, unsigned queue)
 
 	if (queue != 0)
 		return;
+	vb->resume = false;
+	vb->kick_bytes = 0;
 	for (unsigned rounds = 0; more && rounds < CHAINS_PER_KICK; rounds++) {
 		virtq_disable_notify(vq);
-		for (; served < CHAINS_PER_KICK && !virtq_pop(vq, &vb->chain); served++)
+		for (; !over_bound(vb, served) && !virtq_pop(vq, &vb->chain); served++)
 			if (virtq_push(vq, &vb->chain, serve(vb)))
 				break; /* broken: the transport sets NEEDS_RESET after us */
 		more = virtq_enable_notify(vq);
-		if (more && served >= CHAINS_PER_KICK) {
-			vb->stats.kick_limited++;
+		if (more && over_bound(vb, served)) {
+			stop_for_now(vb);
 			break;
 		}
 	}
 	if (served)
 		virtio_pci_notify_used(dev, 0);
+}
+
+void virtio_blk_poll(struct virtio_blk *vb)
+{
+	virtio_pci_lock(&vb->dev);
+	/* Only what a notify would serve: a running driver, a working queue. */
+	if (vb->resume && virtio_pci_driver_ok(&vb->dev) && !(vb->dev.status & VIRTIO_STATUS_NEEDS_RESET) &&
+	    virtq_is_enabled(&vb->dev.vqs[0]) && !virtq_is_broken(&vb->dev.vqs[0])) {
+		vb_notify(&vb->dev, 0);
+		virtio_pci_check_broken(&vb->dev, 0);
+	} else {
+		vb->resume = false;
+	}
+	virtio_pci_unlock(&vb->dev);
 }
 
 /* ---- config, reset, setup -------------------------------------------------------------- */
@@ -331,7 +370,7 @@ static void vb_config_read(struct virtio_pci_dev *dev, uint32_t off, unsigned si
  * A chain popped before a reset could not be pushed after it anyway (the queue's generation). */
 static void vb_reset(struct virtio_pci_dev *dev)
 {
-	(void)dev;
+	vb_of(dev)->resume = false; /* the old rings' leftovers are not the new driver's */
 }
 
 static uint64_t blk_features(const struct blkdev *bd)

@@ -14,7 +14,13 @@
 /* Data segments per request: a chain holds VIRTQ_CHAIN_MAX buffers, one for the header, one for
  * the status byte. */
 #define VIRTIO_BLK_SEG_MAX (VIRTQ_CHAIN_MAX - 2)
-#define VIRTIO_BLK_SIZE_MAX (1u << 22)     /* bytes of one segment, advertised (4 MiB) */
+#define VIRTIO_BLK_SIZE_MAX (128u << 10)   /* bytes of one segment, advertised (128 KiB) */
+/* A read or write moves at most seg_max x size_max bytes (31.75 MiB): a larger one, which a
+ * driver honouring size_max never makes, fails with IOERR instead of holding the host core while
+ * it copies (the segments may all name one buffer, so guest RAM does not bound it). */
+#define VIRTIO_BLK_REQUEST_MAX ((uint64_t)VIRTIO_BLK_SEG_MAX * VIRTIO_BLK_SIZE_MAX)
+/* Bytes one notify moves (reads, writes, zeroes) before it stops and asks to be polled again. */
+#define VIRTIO_BLK_KICK_BYTES (16u << 20)
 #define VIRTIO_BLK_RANGE_SECTORS (1u << 16) /* one discard / write-zeroes range: 32 MiB */
 #define VIRTIO_BLK_RANGES_MAX 32u           /* ranges in one discard / write-zeroes request */
 #define VIRTIO_BLK_BOUNCE_SECTORS 256u      /* 128 KiB per-device bounce buffer, at most */
@@ -112,7 +118,7 @@ struct virtio_blk_stats {
 	uint64_t errors;       /* answered IOERR: malformed, out of range, read-only, backend failure */
 	uint64_t unsupported;  /* answered UNSUPP */
 	uint64_t no_status;    /* chains without a writable byte: returned unanswered (0 bytes) */
-	uint64_t kick_limited; /* notifies that stopped at CHAINS_PER_KICK with work left */
+	uint64_t kick_limited; /* notifies that stopped at their chain or byte bound with work left */
 };
 
 /*
@@ -130,6 +136,12 @@ struct virtio_blk {
 	struct virtio_blk_range ranges[VIRTIO_BLK_RANGES_MAX];
 	uint8_t *bounce;                  /* bounce_sectors * 512 bytes, NULL for mapped backends */
 	uint64_t bounce_sectors;
+	uint64_t kick_bytes;              /* moved by the notify in progress */
+	bool resume;                      /* a notify stopped at its bound: virtio_blk_poll goes on */
+	/* Called (dev.lock held) when a notify stopped with work left, so the VM's own context calls
+	 * virtio_blk_poll soon, with a guest entry (and the scheduler) in between; NULL: none. */
+	void (*want_poll)(void *ctx);
+	void *want_poll_ctx;
 	struct virtio_blk_stats stats;
 };
 
@@ -140,5 +152,8 @@ int virtio_blk_init(struct virtio_blk *vb, struct vm *vm, struct blkdev *bd);
 /* Allocates one with pages_alloc, initialises it and registers it at 00:slot.0; *out (may be
  * NULL) gets it. 0 or -errno (then nothing is registered and the memory is freed). */
 int virtio_blk_attach(struct vm *vm, struct blkdev *bd, unsigned slot, struct virtio_blk **out);
+/* In the VM's own context (vm->lock held): serves the queue on if a notify stopped at its bound.
+ * Takes dev.lock. */
+void virtio_blk_poll(struct virtio_blk *vb);
 
 #endif

@@ -608,6 +608,79 @@ static void test_requests_per_kick_bounded(void **state)
 	assert_false(status() & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/* A read or write above seg_max x size_max fails before the backend sees it, even when all its
+ * segments name one buffer (so guest RAM would not bound the copying). */
+static void test_oversized_request_refused(void **state)
+{
+	static struct seg s[VIRTIO_BLK_SEG_MAX];
+
+	(void)state;
+	g_up(F_V1 | F_BLK_ALL);
+	nm.bd.sectors = 1ull << 30; /* the range check passes: only the size is wrong */
+	s[0] = (struct seg){ BUF, 0x30000, true };
+	for (unsigned i = 1; i < VIRTIO_BLK_SEG_MAX; i++)
+		s[i] = (struct seg){ BUF, VIRTIO_BLK_SIZE_MAX, true };
+	assert_int_equal(g_req(VIRTIO_BLK_T_IN, 0, s, VIRTIO_BLK_SEG_MAX), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(nm.reads, 0);
+	assert_int_equal(vb->stats.errors, 1);
+}
+
+static unsigned polls_wanted;
+
+static void count_poll_wish(void *ctx)
+{
+	assert_ptr_equal(ctx, &polls_wanted);
+	polls_wanted++;
+}
+
+/* One notify moves at most VIRTIO_BLK_KICK_BYTES; the rest waits for virtio_blk_poll, which the
+ * device asks for (the driver will not kick again for requests it already made available). */
+static void test_bytes_per_kick_bounded(void **state)
+{
+	struct seg s[10];
+	unsigned n = VIRTIO_BLK_KICK_BYTES / (1u << 20) + 4;
+
+	(void)state;
+	g_up(F_V1 | F_BLK_ALL);
+	vb->want_poll = count_poll_wish;
+	vb->want_poll_ctx = &polls_wanted;
+	polls_wanted = 0;
+	g_hdr(VIRTIO_BLK_T_IN, 0);
+	s[0] = (struct seg){ HDR, 16, false };
+	for (unsigned i = 1; i <= 8; i++)
+		s[i] = (struct seg){ BUF, 128u << 10, true }; /* 1 MiB a request, one buffer 8 times */
+	s[9] = (struct seg){ STAT, 1, true };
+	for (unsigned r = 0; r < n; r++)
+		g_chain_at((uint16_t)(10 * r), s, 10);
+	kick(0);
+	assert_int_equal(vb->stats.reads, VIRTIO_BLK_KICK_BYTES / (1u << 20));
+	assert_int_equal(vb->stats.kick_limited, 1);
+	assert_true(vb->resume);
+	assert_int_equal(polls_wanted, 1);
+	virtio_blk_poll(vb);
+	assert_int_equal(vb->stats.reads, n);
+	assert_int_equal(g_used(), n);
+	assert_false(vb->resume);
+	virtio_blk_poll(vb); /* nothing left: a no-op */
+	assert_int_equal(vb->stats.reads, n);
+	assert_int_equal(polls_wanted, 1);
+}
+
+/* Discard and write-zeroes ranges count together against the advertised per-request maximum. */
+static void test_ranges_total_bounded(void **state)
+{
+	struct virtio_blk_range r[2] = { { 0, VIRTIO_BLK_RANGE_SECTORS / 2 + 1, 0 }, { 0, VIRTIO_BLK_RANGE_SECTORS / 2, 0 } };
+
+	(void)state;
+	g_up(F_V1 | F_BLK_ALL);
+	nm.bd.sectors = 1ull << 30;
+	assert_int_equal(g_ranges(VIRTIO_BLK_T_WRITE_ZEROES, r, 2), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(nm.writes, 0);
+	r[0].num_sectors = r[1].num_sectors = 8; /* small ones pass */
+	nm.bd.sectors = rd.bd.sectors;
+	assert_int_equal(g_ranges(VIRTIO_BLK_T_WRITE_ZEROES, r, 2), VIRTIO_BLK_S_OK);
+}
+
 /* Several requests, one kick: all served, one interrupt, and avail_event asks for the next one. */
 static void test_batch_and_event_idx(void **state)
 {
@@ -660,7 +733,8 @@ int main(void)
 		T(test_discard_not_negotiated), T(test_write_zeroes), TP(test_write_zeroes_emulated),
 		TRO(test_read_only_refusals), T(test_out_of_range), T(test_unaligned_length), T(test_missing_status),
 		T(test_wrong_direction), T(test_unknown_type), T(test_header_too_short), T(test_reset_mid_way),
-		T(test_requests_per_kick_bounded), T(test_batch_and_event_idx), T(test_attach),
+		T(test_requests_per_kick_bounded), TP(test_oversized_request_refused), T(test_bytes_per_kick_bounded),
+		TP(test_ranges_total_bounded), T(test_batch_and_event_idx), T(test_attach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
