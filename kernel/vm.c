@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "drivers/pc/vdevices.h"
+#include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/cpu_time.h"
 #include "kernel/console_input.h"
@@ -34,13 +35,21 @@ void vm_console_flush(struct vm *vm)
 	console_line_end(&vm->console, console_input_is_raw(vm));
 }
 
+/* A prompt is a partial line the guest has stopped writing; a line still being written (one exit
+ * per byte, so the input poll can land between two bytes) waits for its newline, or it would be
+ * split in two. */
+#define CONSOLE_PROMPT_QUIET_NS 50000000ull
+
 void vm_console_flush_partial(struct vm *vm)
 {
+	if (clock_ns() - vm->console_last_ns < CONSOLE_PROMPT_QUIET_NS)
+		return;
 	console_line_show_partial(&vm->console, console_input_is_raw(vm));
 }
 
 void vm_console_putc(struct vm *vm, char c)
 {
+	vm->console_last_ns = clock_ns();
 	console_line_put(&vm->console, (uint8_t)c, console_input_is_raw(vm));
 }
 

@@ -191,6 +191,7 @@ struct vm {
 	struct vacpi *acpi;
 
 	struct console_line console;
+	uint64_t console_last_ns; /* when the guest last wrote a console byte (vm->lock, as console) */
 
 	struct vm_stats stats;
 	struct vm_cpu_time cpu_time; /* its vCPUs' CPU time, summed when it ended (kernel/cpu_time.c) */
