@@ -9,14 +9,9 @@
 #include "kernel/e820.h"
 #include "kernel/errno.h"
 #include "kernel/linux_loader.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
 
 #define MiB (1ull << 20)
 

@@ -8,14 +8,9 @@
 #include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/errno.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                    \
-	do {                           \
-		if (!(cond))           \
-			__builtin_trap(); \
-	} while (0)
 
 /* Discards output, but a line cut short by the console's buffer would lose its newline. */
 static void check_line(const char *text, size_t len)

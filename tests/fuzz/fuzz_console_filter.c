@@ -7,14 +7,9 @@
 
 #include "kernel/console.h"
 #include "kernel/console_line.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
 
 #define PREFIX "[g] "
 

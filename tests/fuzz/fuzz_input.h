@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tests/fuzz/fuzz_check.h"
+
 struct input {
 	const uint8_t *p;
 	size_t left;

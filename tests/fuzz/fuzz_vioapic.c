@@ -9,14 +9,9 @@
 #include "drivers/pc/pc_layout.h"
 #include "drivers/pc/vioapic.h"
 #include "kernel/vm.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
 
 static mmio_fn handler;
 static void *dev;

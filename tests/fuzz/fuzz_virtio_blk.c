@@ -14,12 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
-
 #define SLOT 3
 #define DEVFN (SLOT << 3)
 #define RAM_GPA 0x100000ull

@@ -8,14 +8,9 @@
 
 #include "drivers/virtio/virtqueue.h"
 #include "tests/unit/virtq_doubles.h"
+#include "tests/fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
 
 /*
  * Input: a 12-byte header, then nr_ops operation bytes, then the first bytes of guest RAM (the rest

@@ -14,12 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
-
 static const unsigned sizes[4] = { 1, 2, 4, 8 };
 
 /* Registers no guest write may change (IDs, class, header type, pointers, pin, BAR type bits). */
