@@ -14,34 +14,7 @@
 #include "kernel/console.h"
 #include "kernel/errno.h"
 
-/* ---- console capture ---------------------------------------------------- */
-
-static char console_text[16384];
-static size_t console_len;
-
-static void capture(const char *text, size_t len)
-{
-	if (len > sizeof(console_text) - 1 - console_len)
-		len = sizeof(console_text) - 1 - console_len;
-	memcpy(console_text + console_len, text, len);
-	console_len += len;
-	console_text[console_len] = '\0';
-}
-
-static int count_lines(void)
-{
-	int n = 0;
-
-	for (size_t i = 0; i < console_len; i++)
-		n += console_text[i] == '\n';
-	return n;
-}
-
-static void expect_output(const char *needle)
-{
-	if (!strstr(console_text, needle))
-		fail_msg("console lacks \"%s\"; it holds:\n%s", needle, console_text);
-}
+#include "tests/unit/console_capture.h"
 
 /* ---- blob building ------------------------------------------------------ */
 

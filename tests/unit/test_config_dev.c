@@ -15,23 +15,7 @@
 #include "kernel/config.h"
 #include "kernel/console.h"
 
-static char console_text[16384];
-static size_t console_len;
-
-static void capture(const char *text, size_t len)
-{
-	if (len > sizeof(console_text) - 1 - console_len)
-		len = sizeof(console_text) - 1 - console_len;
-	memcpy(console_text + console_len, text, len);
-	console_len += len;
-	console_text[console_len] = '\0';
-}
-
-static void expect_output(const char *needle)
-{
-	if (!strstr(console_text, needle))
-		fail_msg("console lacks \"%s\"; it holds:\n%s", needle, console_text);
-}
+#include "tests/unit/console_capture.h"
 
 static uint64_t blob[65536 / 8];
 static struct basalt_config cfg;
@@ -66,8 +50,7 @@ static int parse(const char *body)
 {
 	size_t n = compile(body);
 
-	console_len = 0;
-	console_text[0] = '\0';
+	capture_clear();
 	return config_parse(blob, n, &limits, &cfg);
 }
 
