@@ -38,6 +38,11 @@ estimate() {
 		echo "$secs"
 		return
 	fi
+	t=$(directive "$file" estimate)
+	if [ -n "$t" ] && [ "$emu" = qemu ]; then
+		echo "$t"
+		return
+	fi
 	t=$(directive "$file" timeout)
 	t=${t:-120}
 	if [ "$emu" = bochs ]; then

@@ -32,6 +32,9 @@
 #   tcg-thread single|multi          QEMU's TCG: all CPUs in one thread, round robin, or one
 #                                    thread each (QEMU's default); Bochs ignores it
 #   qemu-arg ARGS                    more QEMU arguments, split on blanks (repeatable)
+#   estimate SECONDS                 how long the run takes here, checks included (integration-all's
+#                                    order on a clean clone, before any result exists; default a
+#                                    quarter of the timeout)
 #   nvme MiB NAME:MiB...             a host NVMe drive for Basalt (QEMU's -device nvme): a fresh
 #                                    raw image <name>.nvme.img next to the log, with a GPT holding
 #                                    the named partitions (tools/mk-nvme-image.sh); check scripts
@@ -208,6 +211,7 @@ h_parse_directive() {
 	mem) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="mem wants MiB, got '$v'"; return 1; }; E_MEM=$v ;;
 	cmdline) E_CMDLINE="${E_CMDLINE:+$E_CMDLINE }$rest" ;;
 	qemu-arg) local -a words; read -r -a words <<<"$rest"; E_QEMU_ARGS+=("${words[@]}") ;;
+	estimate) [[ "$v" =~ ^[1-9][0-9]*$ ]] || { H_ERROR="estimate wants seconds, got '$v'"; return 1; } ;;
 	nvme) [[ "$rest" =~ ^[1-9][0-9]*( [a-z0-9_-]+:[1-9][0-9]*)+$ ]] || { H_ERROR="nvme wants 'MiB NAME:MiB...', got '$rest'"; return 1; }; E_NVME=$rest ;;
 	expect) E_EXPECT+=("$rest") ;;
 	expect-not) E_EXPECT_NOT+=("$rest") ;;
@@ -403,11 +407,13 @@ h_nvme_args() {
 # file and the runner STATUS, and writes DIR/NAME.result ("ok SECS", or "FAIL SECS" and the failed
 # expectations); returns 0 when the run passed.
 h_finish_run() {
-	local dir=$1 name=$2 st=$3 t0=$4 secs failures
+	local dir=$1 name=$2 st=$3 t0=$4 secs failures outcome=ok
 	[ -e "$dir/$name.raw.log" ] || : >"$dir/$name.raw.log"
 	h_clean_log "$dir/$name.raw.log" "$dir/$name.log"
+	failures=$(h_check_log "$dir/$name.log" "$st" "$dir/$name.raw.log") || outcome=FAIL
+	# Measured after the checks: a `check` script may boot QEMU again (the pool orders by this).
 	secs=$(( (${EPOCHREALTIME/./} - t0) / 1000000 ))
-	if failures=$(h_check_log "$dir/$name.log" "$st" "$dir/$name.raw.log"); then
+	if [ "$outcome" = ok ]; then
 		echo "ok $secs" >"$dir/$name.result"
 		return 0
 	fi
