@@ -174,6 +174,14 @@ struct walk {
 	bool seen_write;  /* a writable one came (empty or not): readable ones may no longer follow */
 };
 
+/* Copies one descriptor out of guest memory exactly once: the barrier keeps the compiler from
+ * fetching a field again from the guest's copy, which a racing vCPU may change after the checks. */
+static inline void copy_desc(struct virtq_desc *d, const struct virtq_desc *guest)
+{
+	__builtin_memcpy(d, guest, sizeof(*d));
+	__asm__ volatile("" : : : "memory");
+}
+
 /* Appends one buffer descriptor (already copied out of guest memory) to the chain. */
 static int walk_add(struct walk *w, const struct virtq_desc *d, const char *table, unsigned idx)
 {
@@ -239,6 +247,11 @@ static int walk_indirect(struct walk *w, const struct virtq_desc *ind, unsigned 
 
 	if (n < 0)
 		return n;
+	/* indirect_entries checked the whole table inside guest RAM just now, within this pop. */
+	const struct virtq_desc *tbl = gpa_map_checked(w->vq->vm, ind->addr, ind->len);
+
+	if (!tbl)
+		return vq_break(w->vq, "indirect table 0x%llx left guest RAM", (unsigned long long)ind->addr);
 	for (int steps = 0;; steps++) {
 		struct virtq_desc d;
 		int rc;
@@ -246,8 +259,7 @@ static int walk_indirect(struct walk *w, const struct virtq_desc *ind, unsigned 
 		if (steps == n)
 			return vq_break(w->vq, "indirect table 0x%llx: chain loops (more than %d entries)",
 					(unsigned long long)ind->addr, n);
-		if (gpa_read(w->vq->vm, ind->addr + i * sizeof(d), &d, sizeof(d)))
-			return vq_break(w->vq, "indirect table 0x%llx left guest RAM", (unsigned long long)ind->addr);
+		copy_desc(&d, &tbl[i]);
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
 			return vq_break(w->vq, "indirect table 0x%llx entry %u: nested INDIRECT",
 					(unsigned long long)ind->addr, i);
@@ -267,7 +279,12 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *chain)
 {
 	struct walk w = { .vq = vq, .chain = chain };
 	unsigned idx = chain->head;
+	/* The whole table checked once per pop rather than once per descriptor; the pointer does not
+	 * outlive this call. */
+	const struct virtq_desc *tbl = gpa_map_checked(vq->vm, vq->desc_gpa, VIRTQ_DESC_BYTES(vq->size));
 
+	if (!tbl)
+		return vq_break(vq, "descriptor table at 0x%llx left guest RAM", (unsigned long long)vq->desc_gpa);
 	for (unsigned steps = 0;; steps++) {
 		struct virtq_desc d;
 		int rc;
@@ -275,9 +292,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *chain)
 		if (steps == vq->size)
 			return vq_break(vq, "chain from head %u loops (more than %u descriptors)", chain->head,
 					vq->size);
-		if (gpa_read(vq->vm, vq->desc_gpa + idx * sizeof(d), &d, sizeof(d)))
-			return vq_break(vq, "descriptor table at 0x%llx left guest RAM",
-					(unsigned long long)vq->desc_gpa);
+		copy_desc(&d, &tbl[idx]);
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
 			return walk_indirect(&w, &d, idx);
 		rc = walk_add(&w, &d, "direct", idx);
