@@ -18,7 +18,7 @@ static void vq_vnote(struct virtq *vq, const char *fmt, va_list ap)
 }
 
 /* Says why an enable was refused; the queue stays as it was. */
-static void vq_note(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vq_note(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3), cold));
 static void vq_note(struct virtq *vq, const char *fmt, ...)
 {
 	va_list ap;
@@ -29,7 +29,8 @@ static void vq_note(struct virtq *vq, const char *fmt, ...)
 }
 
 /* Records a protocol violation: every later pop and push fails until a reset. Returns -EIO. */
-static int vq_break(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Cold and never inlined: the checks on the hot paths then cost a compare and a branch each. */
+static int vq_break(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3), cold, noinline));
 static int vq_break(struct virtq *vq, const char *fmt, ...)
 {
 	va_list ap;
@@ -183,7 +184,7 @@ static inline void copy_desc(struct virtq_desc *d, const struct virtq_desc *gues
 }
 
 /* Appends one buffer descriptor (already copied out of guest memory) to the chain. */
-static int walk_add(struct walk *w, const struct virtq_desc *d, const char *table, unsigned idx)
+static inline __attribute__((always_inline)) int walk_add(struct walk *w, const struct virtq_desc *d, const char *table, unsigned idx)
 {
 	struct virtq_chain *c = w->chain;
 	bool write = d->flags & VIRTQ_DESC_F_WRITE;
