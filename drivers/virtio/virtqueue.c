@@ -307,28 +307,33 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *chain)
 
 /* ---- available and used rings ---------------------------------------------------- */
 
+/* The available ring as 16-bit words: flags, idx, then ring[size] (then used_event). */
+#define AVAIL_IDX (offsetof(struct virtq_avail, idx) / 2)
+#define AVAIL_RING (offsetof(struct virtq_avail, ring) / 2)
+
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 {
+	const uint16_t *avail;
 	uint16_t avail_idx, head, pending;
-	uint64_t slot;
 	int rc;
 
 	if (vq->broken)
 		return -EIO;
 	if (!vq->enabled)
 		return -EAGAIN;
-	/* Acquire: the ring entry and descriptors are read after the index that published them. */
-	if (!vq_load16(vq, vq->avail_gpa + offsetof(struct virtq_avail, idx), &avail_idx))
+	/* The whole ring checked once (virtq_enable sized it); the pointer does not outlive this call. */
+	avail = gpa_map_checked(vq->vm, vq->avail_gpa, VIRTQ_AVAIL_BYTES(vq->size));
+	if (!avail)
 		return vq_break(vq, "available ring at 0x%llx left guest RAM", (unsigned long long)vq->avail_gpa);
+	/* Acquire: the ring entry and descriptors are read after the index that published them. */
+	avail_idx = __atomic_load_n(&avail[AVAIL_IDX], __ATOMIC_ACQUIRE);
 	pending = (uint16_t)(avail_idx - vq->last_avail);
 	if (pending > vq->size)
 		return vq_break(vq, "available index %u is %u entries ahead of %u (queue size %u)", avail_idx,
 				pending, vq->last_avail, vq->size);
 	if (!pending)
 		return -EAGAIN;
-	slot = vq->avail_gpa + offsetof(struct virtq_avail, ring) + 2ull * (vq->last_avail & (vq->size - 1));
-	if (!vq_load16(vq, slot, &head))
-		return vq_break(vq, "available ring at 0x%llx left guest RAM", (unsigned long long)vq->avail_gpa);
+	head = __atomic_load_n(&avail[AVAIL_RING + (vq->last_avail & (vq->size - 1))], __ATOMIC_ACQUIRE);
 	if (head >= vq->size)
 		return vq_break(vq, "available entry %u: head %u beyond the queue size %u", vq->last_avail, head,
 				vq->size);
@@ -350,7 +355,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 int virtq_push(struct virtq *vq, const struct virtq_chain *chain, uint32_t written)
 {
 	struct virtq_used_elem elem = { .id = chain->head, .len = written };
-	uint64_t slot;
+	uint8_t *used;
 
 	if (vq->broken)
 		return -EIO;
@@ -359,13 +364,16 @@ int virtq_push(struct virtq *vq, const struct virtq_chain *chain, uint32_t writt
 	/* The driver trusts len to say how much it may read back: never more than it lent us. */
 	if (written > chain->writable_bytes)
 		elem.len = (uint32_t)chain->writable_bytes;
-	slot = vq->used_gpa + offsetof(struct virtq_used, ring) + sizeof(elem) * (vq->used_idx & (vq->size - 1));
-	if (gpa_write(vq->vm, slot, &elem, sizeof(elem)))
+	/* The whole ring checked once (virtq_enable sized it); the pointer does not outlive this call. */
+	used = gpa_map_checked(vq->vm, vq->used_gpa, VIRTQ_USED_BYTES(vq->size));
+	if (!used)
 		return vq_break(vq, "used ring at 0x%llx left guest RAM", (unsigned long long)vq->used_gpa);
+	__builtin_memcpy(used + offsetof(struct virtq_used, ring) + sizeof(elem) * (vq->used_idx & (vq->size - 1)),
+			 &elem, sizeof(elem));
 	vq->used_idx++;
-	/* Release: the driver that sees the new index also sees the entry written above. */
-	if (!vq_store16(vq, vq->used_gpa + offsetof(struct virtq_used, idx), vq->used_idx))
-		return vq_break(vq, "used ring at 0x%llx left guest RAM", (unsigned long long)vq->used_gpa);
+	/* Release: the driver that sees the new index also sees the entry written above. Aligned:
+	 * virtq_enable refused a misaligned ring. */
+	__atomic_store_n((uint16_t *)(used + offsetof(struct virtq_used, idx)), vq->used_idx, __ATOMIC_RELEASE);
 	return 0;
 }
 
