@@ -262,7 +262,7 @@ static int read_header(struct virtio_blk *vb, struct virtio_blk_req_hdr *hdr)
 		return -EINVAL;
 	if (s->len < HDR_BYTES)
 		return virtq_chain_read(vb->vm, &vb->chain, 0, hdr, sizeof(*hdr));
-	p = gpa_map_checked(vb->vm, s->gpa, sizeof(*hdr));
+	p = gpa_map(vb->vm, s->gpa, sizeof(*hdr));
 	if (!p)
 		return -EFAULT;
 	/* A fixed-size copy the compiler inlines; the barrier makes it the only read of the guest's
@@ -297,7 +297,7 @@ static uint32_t serve(struct virtio_blk *vb)
 	else if (st == VIRTIO_BLK_S_UNSUPP)
 		vb->stats.unsupported++;
 	last = &c->segs[c->nr_segs - 1];
-	status = gpa_map_checked(vb->vm, last->gpa + last->len - 1, 1);
+	status = gpa_map(vb->vm, last->gpa + last->len - 1, 1);
 	if (status) /* RAM gone: the driver sees no answer */
 		*status = st;
 	return (uint32_t)c->writable_bytes;

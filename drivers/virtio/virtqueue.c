@@ -49,7 +49,7 @@ static int vq_break(struct virtq *vq, const char *fmt, ...)
  */
 static bool vq_load16(struct virtq *vq, uint64_t gpa, uint16_t *v)
 {
-	const uint16_t *p = gpa_map_checked(vq->vm, gpa, sizeof(*p));
+	const uint16_t *p = gpa_map(vq->vm, gpa, sizeof(*p));
 
 	if (!p)
 		return false;
@@ -59,7 +59,7 @@ static bool vq_load16(struct virtq *vq, uint64_t gpa, uint16_t *v)
 
 static bool vq_store16(struct virtq *vq, uint64_t gpa, uint16_t v)
 {
-	uint16_t *p = gpa_map_checked(vq->vm, gpa, sizeof(*p));
+	uint16_t *p = gpa_map(vq->vm, gpa, sizeof(*p));
 
 	if (!p)
 		return false;
@@ -99,7 +99,7 @@ static int check_part(struct virtq *vq, const char *what, uint64_t gpa, uint64_t
 			(unsigned long long)bytes);
 		return -EFAULT;
 	}
-	if (!gpa_map_checked(vq->vm, gpa, bytes)) {
+	if (!gpa_map(vq->vm, gpa, bytes)) {
 		vq_note(vq, "%s at 0x%llx (+0x%llx bytes) is not inside guest RAM", what,
 			(unsigned long long)gpa, (unsigned long long)bytes);
 		return -EFAULT;
@@ -200,7 +200,7 @@ static inline __attribute__((always_inline)) int walk_add(struct walk *w, const 
 	if (d->addr + d->len < d->addr)
 		return vq_break(w->vq, "%s descriptor %u: buffer 0x%llx (+0x%x) wraps past 2^64", table, idx,
 				(unsigned long long)d->addr, d->len);
-	if (!gpa_map_checked(w->vq->vm, d->addr, d->len))
+	if (!gpa_map(w->vq->vm, d->addr, d->len))
 		return vq_break(w->vq, "%s descriptor %u: buffer 0x%llx (+0x%x) is not inside guest RAM", table,
 				idx, (unsigned long long)d->addr, d->len);
 	if (c->nr_segs == VIRTQ_CHAIN_MAX)
@@ -234,7 +234,7 @@ static int indirect_entries(struct walk *w, const struct virtq_desc *d, unsigned
 	if (n > vq->size)
 		return vq_break(vq, "descriptor %u: indirect table of %u entries exceeds the queue size %u", idx, n,
 				vq->size);
-	if (d->addr + d->len < d->addr || !gpa_map_checked(vq->vm, d->addr, d->len))
+	if (d->addr + d->len < d->addr || !gpa_map(vq->vm, d->addr, d->len))
 		return vq_break(vq, "descriptor %u: indirect table 0x%llx (+0x%x) is not inside guest RAM", idx,
 				(unsigned long long)d->addr, d->len);
 	return (int)n;
@@ -249,7 +249,7 @@ static int walk_indirect(struct walk *w, const struct virtq_desc *ind, unsigned 
 	if (n < 0)
 		return n;
 	/* indirect_entries checked the whole table inside guest RAM just now, within this pop. */
-	const struct virtq_desc *tbl = gpa_map_checked(w->vq->vm, ind->addr, ind->len);
+	const struct virtq_desc *tbl = gpa_map(w->vq->vm, ind->addr, ind->len);
 
 	if (!tbl)
 		return vq_break(w->vq, "indirect table 0x%llx left guest RAM", (unsigned long long)ind->addr);
@@ -282,7 +282,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *chain)
 	unsigned idx = chain->head;
 	/* The whole table checked once per pop rather than once per descriptor; the pointer does not
 	 * outlive this call. */
-	const struct virtq_desc *tbl = gpa_map_checked(vq->vm, vq->desc_gpa, VIRTQ_DESC_BYTES(vq->size));
+	const struct virtq_desc *tbl = gpa_map(vq->vm, vq->desc_gpa, VIRTQ_DESC_BYTES(vq->size));
 
 	if (!tbl)
 		return vq_break(vq, "descriptor table at 0x%llx left guest RAM", (unsigned long long)vq->desc_gpa);
@@ -322,7 +322,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 	if (!vq->enabled)
 		return -EAGAIN;
 	/* The whole ring checked once (virtq_enable sized it); the pointer does not outlive this call. */
-	avail = gpa_map_checked(vq->vm, vq->avail_gpa, VIRTQ_AVAIL_BYTES(vq->size));
+	avail = gpa_map(vq->vm, vq->avail_gpa, VIRTQ_AVAIL_BYTES(vq->size));
 	if (!avail)
 		return vq_break(vq, "available ring at 0x%llx left guest RAM", (unsigned long long)vq->avail_gpa);
 	/* Acquire: the ring entry and descriptors are read after the index that published them. */
@@ -365,7 +365,7 @@ int virtq_push(struct virtq *vq, const struct virtq_chain *chain, uint32_t writt
 	if (written > chain->writable_bytes)
 		elem.len = (uint32_t)chain->writable_bytes;
 	/* The whole ring checked once (virtq_enable sized it); the pointer does not outlive this call. */
-	used = gpa_map_checked(vq->vm, vq->used_gpa, VIRTQ_USED_BYTES(vq->size));
+	used = gpa_map(vq->vm, vq->used_gpa, VIRTQ_USED_BYTES(vq->size));
 	if (!used)
 		return vq_break(vq, "used ring at 0x%llx left guest RAM", (unsigned long long)vq->used_gpa);
 	__builtin_memcpy(used + offsetof(struct virtq_used, ring) + sizeof(elem) * (vq->used_idx & (vq->size - 1)),
