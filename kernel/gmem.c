@@ -38,7 +38,7 @@ void *gpa_map_checked(struct vm *vm, uint64_t gpa, size_t len)
 
 int gpa_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 {
-	const void *src = gpa_map_checked(vm, gpa, len);
+	const void *src = gpa_map(vm, gpa, len);
 
 	if (!src)
 		return -EFAULT;
@@ -48,7 +48,7 @@ int gpa_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 
 int gpa_write(struct vm *vm, uint64_t gpa, const void *src, size_t len)
 {
-	void *dst = gpa_map_checked(vm, gpa, len);
+	void *dst = gpa_map(vm, gpa, len);
 
 	if (!dst)
 		return -EFAULT;

@@ -21,6 +21,20 @@ _Static_assert(offsetof(struct eth_hdr, src) == 6, "eth_hdr.src at 6");
 _Static_assert(offsetof(struct eth_hdr, ethertype) == 12, "eth_hdr.ethertype at 12");
 
 /* Group bit (multicast and broadcast) and locally-administered bit of the first MAC byte. */
+/* Whether two MAC addresses are equal: two loads and compares each, where the freestanding memcmp
+ * takes a byte loop (the switch compares addresses several times per frame). */
+static inline bool eth_addr_equal(const uint8_t a[ETH_ALEN], const uint8_t b[ETH_ALEN])
+{
+	uint32_t a4, b4;
+	uint16_t a2, b2;
+
+	__builtin_memcpy(&a4, a, 4);
+	__builtin_memcpy(&b4, b, 4);
+	__builtin_memcpy(&a2, a + 4, 2);
+	__builtin_memcpy(&b2, b + 4, 2);
+	return a4 == b4 && a2 == b2;
+}
+
 static inline bool eth_is_multicast(const uint8_t mac[ETH_ALEN])
 {
 	return mac[0] & 1u;

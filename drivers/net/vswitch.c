@@ -40,7 +40,7 @@ static struct vswitch_mac_entry *mac_find(struct vswitch *sw, const uint8_t m[ET
 	struct vswitch_mac_entry *b = sw->macs[mac_bucket(m)];
 
 	for (unsigned w = 0; w < VSWITCH_MAC_WAYS; w++)
-		if (b[w].port && !memcmp(b[w].mac, m, ETH_ALEN))
+		if (b[w].port && eth_addr_equal(b[w].mac, m))
 			return &b[w];
 	return NULL;
 }
@@ -200,7 +200,7 @@ static int check_frame(struct vswitch_port *from, const struct vswitch_frame *f)
 		from->stats.dropped_oversize++;
 		return -E2BIG;
 	}
-	if (!from->allow_spoofing && memcmp(eh->src, from->mac, ETH_ALEN)) {
+	if (!from->allow_spoofing && !eth_addr_equal(eh->src, from->mac)) {
 		from->stats.dropped_spoof++;
 		return -EPERM;
 	}

@@ -18,7 +18,7 @@ static void vq_vnote(struct virtq *vq, const char *fmt, va_list ap)
 }
 
 /* Says why an enable was refused; the queue stays as it was. */
-static void vq_note(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vq_note(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3), cold));
 static void vq_note(struct virtq *vq, const char *fmt, ...)
 {
 	va_list ap;
@@ -29,7 +29,8 @@ static void vq_note(struct virtq *vq, const char *fmt, ...)
 }
 
 /* Records a protocol violation: every later pop and push fails until a reset. Returns -EIO. */
-static int vq_break(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Cold and never inlined: the checks on the hot paths then cost a compare and a branch each. */
+static int vq_break(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3), cold, noinline));
 static int vq_break(struct virtq *vq, const char *fmt, ...)
 {
 	va_list ap;
@@ -48,7 +49,7 @@ static int vq_break(struct virtq *vq, const char *fmt, ...)
  */
 static bool vq_load16(struct virtq *vq, uint64_t gpa, uint16_t *v)
 {
-	const uint16_t *p = gpa_map_checked(vq->vm, gpa, sizeof(*p));
+	const uint16_t *p = gpa_map(vq->vm, gpa, sizeof(*p));
 
 	if (!p)
 		return false;
@@ -58,7 +59,7 @@ static bool vq_load16(struct virtq *vq, uint64_t gpa, uint16_t *v)
 
 static bool vq_store16(struct virtq *vq, uint64_t gpa, uint16_t v)
 {
-	uint16_t *p = gpa_map_checked(vq->vm, gpa, sizeof(*p));
+	uint16_t *p = gpa_map(vq->vm, gpa, sizeof(*p));
 
 	if (!p)
 		return false;
@@ -98,7 +99,7 @@ static int check_part(struct virtq *vq, const char *what, uint64_t gpa, uint64_t
 			(unsigned long long)bytes);
 		return -EFAULT;
 	}
-	if (!gpa_map_checked(vq->vm, gpa, bytes)) {
+	if (!gpa_map(vq->vm, gpa, bytes)) {
 		vq_note(vq, "%s at 0x%llx (+0x%llx bytes) is not inside guest RAM", what,
 			(unsigned long long)gpa, (unsigned long long)bytes);
 		return -EFAULT;
@@ -174,8 +175,16 @@ struct walk {
 	bool seen_write;  /* a writable one came (empty or not): readable ones may no longer follow */
 };
 
+/* Copies one descriptor out of guest memory exactly once: the barrier keeps the compiler from
+ * fetching a field again from the guest's copy, which a racing vCPU may change after the checks. */
+static inline void copy_desc(struct virtq_desc *d, const struct virtq_desc *guest)
+{
+	__builtin_memcpy(d, guest, sizeof(*d));
+	__asm__ volatile("" : : : "memory");
+}
+
 /* Appends one buffer descriptor (already copied out of guest memory) to the chain. */
-static int walk_add(struct walk *w, const struct virtq_desc *d, const char *table, unsigned idx)
+static inline __attribute__((always_inline)) int walk_add(struct walk *w, const struct virtq_desc *d, const char *table, unsigned idx)
 {
 	struct virtq_chain *c = w->chain;
 	bool write = d->flags & VIRTQ_DESC_F_WRITE;
@@ -191,7 +200,7 @@ static int walk_add(struct walk *w, const struct virtq_desc *d, const char *tabl
 	if (d->addr + d->len < d->addr)
 		return vq_break(w->vq, "%s descriptor %u: buffer 0x%llx (+0x%x) wraps past 2^64", table, idx,
 				(unsigned long long)d->addr, d->len);
-	if (!gpa_map_checked(w->vq->vm, d->addr, d->len))
+	if (!gpa_map(w->vq->vm, d->addr, d->len))
 		return vq_break(w->vq, "%s descriptor %u: buffer 0x%llx (+0x%x) is not inside guest RAM", table,
 				idx, (unsigned long long)d->addr, d->len);
 	if (c->nr_segs == VIRTQ_CHAIN_MAX)
@@ -225,7 +234,7 @@ static int indirect_entries(struct walk *w, const struct virtq_desc *d, unsigned
 	if (n > vq->size)
 		return vq_break(vq, "descriptor %u: indirect table of %u entries exceeds the queue size %u", idx, n,
 				vq->size);
-	if (d->addr + d->len < d->addr || !gpa_map_checked(vq->vm, d->addr, d->len))
+	if (d->addr + d->len < d->addr || !gpa_map(vq->vm, d->addr, d->len))
 		return vq_break(vq, "descriptor %u: indirect table 0x%llx (+0x%x) is not inside guest RAM", idx,
 				(unsigned long long)d->addr, d->len);
 	return (int)n;
@@ -239,6 +248,11 @@ static int walk_indirect(struct walk *w, const struct virtq_desc *ind, unsigned 
 
 	if (n < 0)
 		return n;
+	/* indirect_entries checked the whole table inside guest RAM just now, within this pop. */
+	const struct virtq_desc *tbl = gpa_map(w->vq->vm, ind->addr, ind->len);
+
+	if (!tbl)
+		return vq_break(w->vq, "indirect table 0x%llx left guest RAM", (unsigned long long)ind->addr);
 	for (int steps = 0;; steps++) {
 		struct virtq_desc d;
 		int rc;
@@ -246,8 +260,7 @@ static int walk_indirect(struct walk *w, const struct virtq_desc *ind, unsigned 
 		if (steps == n)
 			return vq_break(w->vq, "indirect table 0x%llx: chain loops (more than %d entries)",
 					(unsigned long long)ind->addr, n);
-		if (gpa_read(w->vq->vm, ind->addr + i * sizeof(d), &d, sizeof(d)))
-			return vq_break(w->vq, "indirect table 0x%llx left guest RAM", (unsigned long long)ind->addr);
+		copy_desc(&d, &tbl[i]);
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
 			return vq_break(w->vq, "indirect table 0x%llx entry %u: nested INDIRECT",
 					(unsigned long long)ind->addr, i);
@@ -267,7 +280,12 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *chain)
 {
 	struct walk w = { .vq = vq, .chain = chain };
 	unsigned idx = chain->head;
+	/* The whole table checked once per pop rather than once per descriptor; the pointer does not
+	 * outlive this call. */
+	const struct virtq_desc *tbl = gpa_map(vq->vm, vq->desc_gpa, VIRTQ_DESC_BYTES(vq->size));
 
+	if (!tbl)
+		return vq_break(vq, "descriptor table at 0x%llx left guest RAM", (unsigned long long)vq->desc_gpa);
 	for (unsigned steps = 0;; steps++) {
 		struct virtq_desc d;
 		int rc;
@@ -275,9 +293,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *chain)
 		if (steps == vq->size)
 			return vq_break(vq, "chain from head %u loops (more than %u descriptors)", chain->head,
 					vq->size);
-		if (gpa_read(vq->vm, vq->desc_gpa + idx * sizeof(d), &d, sizeof(d)))
-			return vq_break(vq, "descriptor table at 0x%llx left guest RAM",
-					(unsigned long long)vq->desc_gpa);
+		copy_desc(&d, &tbl[idx]);
 		if (d.flags & VIRTQ_DESC_F_INDIRECT)
 			return walk_indirect(&w, &d, idx);
 		rc = walk_add(&w, &d, "direct", idx);
@@ -291,28 +307,33 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *chain)
 
 /* ---- available and used rings ---------------------------------------------------- */
 
+/* The available ring as 16-bit words: flags, idx, then ring[size] (then used_event). */
+#define AVAIL_IDX (offsetof(struct virtq_avail, idx) / 2)
+#define AVAIL_RING (offsetof(struct virtq_avail, ring) / 2)
+
 int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 {
+	const uint16_t *avail;
 	uint16_t avail_idx, head, pending;
-	uint64_t slot;
 	int rc;
 
 	if (vq->broken)
 		return -EIO;
 	if (!vq->enabled)
 		return -EAGAIN;
-	/* Acquire: the ring entry and descriptors are read after the index that published them. */
-	if (!vq_load16(vq, vq->avail_gpa + offsetof(struct virtq_avail, idx), &avail_idx))
+	/* The whole ring checked once (virtq_enable sized it); the pointer does not outlive this call. */
+	avail = gpa_map(vq->vm, vq->avail_gpa, VIRTQ_AVAIL_BYTES(vq->size));
+	if (!avail)
 		return vq_break(vq, "available ring at 0x%llx left guest RAM", (unsigned long long)vq->avail_gpa);
+	/* Acquire: the ring entry and descriptors are read after the index that published them. */
+	avail_idx = __atomic_load_n(&avail[AVAIL_IDX], __ATOMIC_ACQUIRE);
 	pending = (uint16_t)(avail_idx - vq->last_avail);
 	if (pending > vq->size)
 		return vq_break(vq, "available index %u is %u entries ahead of %u (queue size %u)", avail_idx,
 				pending, vq->last_avail, vq->size);
 	if (!pending)
 		return -EAGAIN;
-	slot = vq->avail_gpa + offsetof(struct virtq_avail, ring) + 2ull * (vq->last_avail & (vq->size - 1));
-	if (!vq_load16(vq, slot, &head))
-		return vq_break(vq, "available ring at 0x%llx left guest RAM", (unsigned long long)vq->avail_gpa);
+	head = __atomic_load_n(&avail[AVAIL_RING + (vq->last_avail & (vq->size - 1))], __ATOMIC_ACQUIRE);
 	if (head >= vq->size)
 		return vq_break(vq, "available entry %u: head %u beyond the queue size %u", vq->last_avail, head,
 				vq->size);
@@ -334,7 +355,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 int virtq_push(struct virtq *vq, const struct virtq_chain *chain, uint32_t written)
 {
 	struct virtq_used_elem elem = { .id = chain->head, .len = written };
-	uint64_t slot;
+	uint8_t *used;
 
 	if (vq->broken)
 		return -EIO;
@@ -343,13 +364,16 @@ int virtq_push(struct virtq *vq, const struct virtq_chain *chain, uint32_t writt
 	/* The driver trusts len to say how much it may read back: never more than it lent us. */
 	if (written > chain->writable_bytes)
 		elem.len = (uint32_t)chain->writable_bytes;
-	slot = vq->used_gpa + offsetof(struct virtq_used, ring) + sizeof(elem) * (vq->used_idx & (vq->size - 1));
-	if (gpa_write(vq->vm, slot, &elem, sizeof(elem)))
+	/* The whole ring checked once (virtq_enable sized it); the pointer does not outlive this call. */
+	used = gpa_map(vq->vm, vq->used_gpa, VIRTQ_USED_BYTES(vq->size));
+	if (!used)
 		return vq_break(vq, "used ring at 0x%llx left guest RAM", (unsigned long long)vq->used_gpa);
+	__builtin_memcpy(used + offsetof(struct virtq_used, ring) + sizeof(elem) * (vq->used_idx & (vq->size - 1)),
+			 &elem, sizeof(elem));
 	vq->used_idx++;
-	/* Release: the driver that sees the new index also sees the entry written above. */
-	if (!vq_store16(vq, vq->used_gpa + offsetof(struct virtq_used, idx), vq->used_idx))
-		return vq_break(vq, "used ring at 0x%llx left guest RAM", (unsigned long long)vq->used_gpa);
+	/* Release: the driver that sees the new index also sees the entry written above. Aligned:
+	 * virtq_enable refused a misaligned ring. */
+	__atomic_store_n((uint16_t *)(used + offsetof(struct virtq_used, idx)), vq->used_idx, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -93,6 +93,7 @@ static int setup_plain(void **state)
 static int teardown(void **state)
 {
 	d_after_read = NULL;
+	d_on_map = NULL;
 	ramdisk_destroy(&rd);
 	return h_teardown(state);
 }
@@ -581,10 +582,14 @@ static void test_reset_mid_way(void **state)
 
 /* Another vCPU refills the ring as fast as the device drains it: one kick serves a bounded
  * number of chains and returns. */
+static unsigned hdr_maps;
+
+/* Called at every map: the header buffer is mapped twice per chain (checked by the walk, then read
+ * by the device), so the refill comes once per chain, as the device reads the header. */
 static void refill(uint64_t gpa, size_t len)
 {
 	(void)len;
-	if (gpa == HDR)
+	if (gpa == HDR && ++hdr_maps % 2 == 0)
 		g_publish(0);
 }
 
@@ -596,12 +601,12 @@ static void test_requests_per_kick_bounded(void **state)
 	g_up(F_V1 | F_EVENT | F_BLK_ALL);
 	g_hdr(VIRTIO_BLK_T_FLUSH, 0);
 	g_chain_at(0, s, 2);
-	d_after_read = refill;
+	d_on_map = refill; /* the header is read through its mapping */
 	kick(0);
 	assert_int_equal(vb->stats.flushes, 4 * VIRTIO_BLK_QSIZE);
 	assert_int_equal(vb->stats.kick_limited, 1);
 	assert_int_equal(g_used(), (uint16_t)(4 * VIRTIO_BLK_QSIZE));
-	d_after_read = NULL;
+	d_on_map = NULL;
 	kick(0); /* the one left waiting */
 	assert_int_equal(vb->stats.flushes, 4 * VIRTIO_BLK_QSIZE + 1);
 	assert_int_equal(vb->stats.kick_limited, 1);

@@ -36,12 +36,15 @@ static unsigned d_maps;                         /* gpa_map_checked calls, from t
 static uint64_t d_watch_gpa = ~0ull;            /* counts maps whose gpa is exactly this */
 static unsigned d_watch_hits;
 static void (*d_after_read)(uint64_t gpa, size_t len); /* runs after each successful gpa_read */
+static void (*d_on_map)(uint64_t gpa, size_t len);     /* runs at each gpa_map_checked call */
 
 void *gpa_map_checked(struct vm *vm, uint64_t gpa, size_t len)
 {
 	d_maps++;
 	if (gpa == d_watch_gpa)
 		d_watch_hits++;
+	if (d_on_map)
+		d_on_map(gpa, len);
 	if (vm == d_vm && d_ram) {
 		if (gpa >= d_ram_gpa && gpa - d_ram_gpa < d_ram_size && len <= d_ram_size - (gpa - d_ram_gpa))
 			return d_ram + (gpa - d_ram_gpa);
