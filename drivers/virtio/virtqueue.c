@@ -177,10 +177,26 @@ struct walk {
 
 /* Copies one descriptor out of guest memory exactly once: the barrier keeps the compiler from
  * fetching a field again from the guest's copy, which a racing vCPU may change after the checks. */
+#ifdef BASALT_HOST_TEST
+/* The unit tests' moment to change guest memory right after a descriptor was copied, as a racing
+ * vCPU would (tests/unit/virtq_doubles.h overrides it); other host builds get this no-op. */
+__attribute__((weak)) void virtq_test_desc_copied(const struct virtq_desc *guest);
+__attribute__((weak)) void virtq_test_desc_copied(const struct virtq_desc *guest)
+{
+	(void)guest;
+}
+#define DESC_COPIED(guest) virtq_test_desc_copied(guest)
+#else
+#define DESC_COPIED(guest) ((void)0)
+#endif
+
+/* Each descriptor is read from guest memory exactly once, into *d: every later check and use sees
+ * that copy, so a vCPU rewriting the table meanwhile cannot slip a second value past a check. */
 static inline void copy_desc(struct virtq_desc *d, const struct virtq_desc *guest)
 {
 	__builtin_memcpy(d, guest, sizeof(*d));
 	__asm__ volatile("" : : : "memory");
+	DESC_COPIED(guest);
 }
 
 /* Appends one buffer descriptor (already copied out of guest memory) to the chain. */

@@ -59,6 +59,17 @@ void *gpa_map_checked(struct vm *vm, uint64_t gpa, size_t len)
 	return NULL;
 }
 
+/* The library copied a descriptor out of d_vm's RAM: d_after_read sees it as a read of its 16 bytes,
+ * so a test can rewrite the descriptor at the moment a racing vCPU could. */
+void virtq_test_desc_copied(const struct virtq_desc *guest);
+void virtq_test_desc_copied(const struct virtq_desc *guest)
+{
+	const uint8_t *g = (const uint8_t *)guest;
+
+	if (d_after_read && d_ram && g >= d_ram && g < d_ram + d_ram_size)
+		d_after_read(d_ram_gpa + (uint64_t)(g - d_ram), sizeof(*guest));
+}
+
 /* Gives vm its own RAM [gpa, gpa + size) backed by ram (the caller's, freed by the caller). */
 static inline void d_add_vm(struct vm *vm, uint8_t *ram, uint64_t gpa, uint64_t size)
 {
