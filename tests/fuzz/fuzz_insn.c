@@ -59,6 +59,18 @@ static ZyanStatus zydis(int mode, const uint8_t *b, size_t n, ZydisDecodedInstru
  *    decodes them (same length as DR0..7) so insn_classify can report INSN_OTHER, as specified.
  * *delta is the length difference of the variant Zydis accepted.
  */
+/* Overwrites the last segment-override byte among the first n (prefix) bytes with p; false if none. */
+static bool put_over_segment_prefix(uint8_t *b, size_t n, uint8_t p)
+{
+	for (size_t i = n; i-- > 0;) {
+		if (b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65) {
+			b[i] = p;
+			return true;
+		}
+	}
+	return false;
+}
+
 static ZyanStatus zydis_relaxed(int mode, const uint8_t *b, const struct insn *in, ZydisDecodedInstruction *zi,
 				int *delta)
 {
@@ -86,8 +98,10 @@ static ZyanStatus zydis_relaxed(int mode, const uint8_t *b, const struct insn *i
 				if (*p == 0xf0 || *p == 0xf2 || *p == 0xf3 || (strip66 && *p == 0x66))
 					*p = 0x26;
 			}
-			if (full && front[f] && in->nr_prefixes >= 2)
-				tmp[0] = front[f];
+			/* At full length the candidate takes the place of a segment override, which
+			 * changes no length (the first prefix could be 67 or 66, which do). */
+			if (full && front[f] && !put_over_segment_prefix(tmp, in->nr_prefixes, front[f]))
+				continue;
 			st = zydis(mode, tmp, in->len + k, zi);
 			if (ZYAN_SUCCESS(st) && zi->length == in->len + k) {
 				*delta = (int)k;
