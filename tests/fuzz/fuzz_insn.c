@@ -59,8 +59,10 @@ static ZyanStatus zydis(int mode, const uint8_t *b, size_t n, ZydisDecodedInstru
  *    decodes them (same length as DR0..7) so insn_classify can report INSN_OTHER, as specified.
  * *delta is the length difference of the variant Zydis accepted.
  */
-/* Overwrites the last segment-override byte among the first n (prefix) bytes with p; false if none. */
-static bool put_over_segment_prefix(uint8_t *b, size_t n, uint8_t p)
+/* Overwrites with p a prefix byte that changes no length among the first n (the prefixes): the
+ * last segment override, else in 64-bit code a REX that another REX after it voids, else one copy
+ * of a prefix given twice. */
+static bool put_over_neutral_prefix(uint8_t *b, size_t n, uint8_t p, int mode)
 {
 	for (size_t i = n; i-- > 0;) {
 		if (b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65) {
@@ -68,6 +70,18 @@ static bool put_over_segment_prefix(uint8_t *b, size_t n, uint8_t p)
 			return true;
 		}
 	}
+	for (size_t i = 0; mode == 2 && i + 1 < n; i++) {
+		if ((b[i] & 0xf0) == 0x40) {
+			b[i] = p;
+			return true;
+		}
+	}
+	for (size_t i = 0; i < n; i++) /* a prefix given twice: one copy is enough */
+		for (size_t j = i + 1; j < n; j++)
+			if (b[i] == b[j] && (mode != 2 || (b[i] & 0xf0) != 0x40)) {
+				b[i] = p;
+				return true;
+			}
 	return false;
 }
 
@@ -98,9 +112,9 @@ static ZyanStatus zydis_relaxed(int mode, const uint8_t *b, const struct insn *i
 				if (*p == 0xf0 || *p == 0xf2 || *p == 0xf3 || (strip66 && *p == 0x66))
 					*p = 0x26;
 			}
-			/* At full length the candidate takes the place of a segment override, which
-			 * changes no length (the first prefix could be 67 or 66, which do). */
-			if (full && front[f] && !put_over_segment_prefix(tmp, in->nr_prefixes, front[f]))
+			/* At full length the candidate takes the place of a prefix that changes no length
+			 * (the first prefix could be 67 or 66, which do). */
+			if (full && front[f] && !put_over_neutral_prefix(tmp, in->nr_prefixes, front[f], mode))
 				continue;
 			st = zydis(mode, tmp, in->len + k, zi);
 			if (ZYAN_SUCCESS(st) && zi->length == in->len + k) {
@@ -199,6 +213,21 @@ static int64_t zydis_bt_extra(int mode, const ZydisDecodedInstruction *zi, const
 	return ((int64_t)v >> (bits == 16 ? 4 : bits == 32 ? 5 : 6)) * (int64_t)(bits / 8);
 }
 
+/*
+ * Debian's Zydis gets one form wrong: in 64-bit code with a 67 prefix, a SIB with base 101, mod 00
+ * and REX.B set has no base and a disp32 (SDM vol. 2A, 2.2.1.2: REX.B is not decoded there), but
+ * Zydis reports base r13d and displacement 0 while consuming the disp32 (without 67 it is right).
+ * The operand is put right from Zydis's own raw fields before the comparison.
+ */
+static void zydis_fix_sib_no_base(int mode, const ZydisDecodedInstruction *zi, ZydisDecodedOperand *op)
+{
+	if (mode == 2 && zi->address_width == 32 && zi->raw.sib.base == 5 && zi->raw.modrm.mod == 0 &&
+	    op->mem.base != ZYDIS_REGISTER_NONE) {
+		op->mem.base = ZYDIS_REGISTER_NONE;
+		op->mem.disp.value = zi->raw.disp.value;
+	}
+}
+
 static void compare_operands(const struct insn *in, const uint8_t *buf, size_t len, int mode)
 {
 	struct emul e = { &fuzz_ops, NULL, (enum insn_mode)mode, FUZZ_RIP, 1 };
@@ -220,6 +249,7 @@ static void compare_operands(const struct insn *in, const uint8_t *buf, size_t l
 			if (k >= zi.operand_count || ops[k].type != ZYDIS_OPERAND_TYPE_MEMORY ||
 			    ops[k].mem.type != ZYDIS_MEMOP_TYPE_MEM)
 				continue;
+			zydis_fix_sib_no_base(mode, &zi, &ops[k]);
 			found = zydis_la(mode, &zi, &ops[k], zydis_bt_extra(mode, &zi, ops)) == mem[i].la &&
 				ops[k].size == mem[i].size * 8u &&
 				!!(ops[k].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) == mem[i].write;
