@@ -20,7 +20,7 @@
 
 #define VM_MAX 16
 #define VM_MAX_REGIONS 8
-#define VM_MAX_PIO 24 /* legacy devices, ACPI PM, PCI config ports and I/O BARs */
+#define VM_MAX_PIO 40 /* legacy devices (16), ACPI PM, PCI config ports and I/O BARs (one per virtio device) */
 #define VM_UNCLAIMED_TRACKED 4
 #define VCPU_CPUID_CACHE 8 /* direct-mapped: guests ask the same few leaves in loops */
 

@@ -12,11 +12,17 @@
 #include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/mem.h"
+#include "kernel/mmio.h"
 #include "kernel/vcpu.h"
 #include "kernel/vm.h"
 
 _Static_assert(VM_IO_DISK_SLOT0 + CONFIG_MAX_DISKS <= VM_IO_NIC_SLOT0, "disk and port slots overlap");
 _Static_assert(VM_IO_NIC_SLOT0 + CONFIG_MAX_NICS <= 32, "ports beyond the bus's 32 slots");
+/* Every virtio function decodes one I/O BAR (its port doorbells) and two memory BARs once the guest
+ * enables them; with the legacy platform (16 port ranges; 4 MMIO ranges) and the PCI test function
+ * (1 and 2) a VM with every device must still fit, or a BAR would silently not decode. */
+_Static_assert(16 + 1 + 1 + CONFIG_MAX_DISKS + CONFIG_MAX_NICS <= VM_MAX_PIO, "port ranges for every device");
+_Static_assert(4 + 2 + 2 * (1 + CONFIG_MAX_DISKS + CONFIG_MAX_NICS) <= VM_MAX_MMIO, "MMIO ranges for every device");
 
 /* The host's switches, indexed like basalt_config.switches. Set up once at boot before any VM
  * exists, then each guarded by its own lock (drivers/net/vswitch.h); `up` is read-only after. */
