@@ -276,6 +276,14 @@ case "$role" in
 disk-format) disk_write ;;
 disk-check) disk_check ;;
 disk-roundtrip) disk_write && disk_check ;;
+disk-smp)
+	# Every CPU reads vda at once (O_DIRECT: each read a request of its own) while another
+	# writes vdb; then vdb must hold what was written.
+	disk_write && n=$(nproc) &&
+	for c in $(seq 0 $((n - 1))); do taskset -c "$c" dd if=/dev/vda of=/dev/null bs=64k count=256 iflag=direct 2>/dev/null & done &&
+	dd if=/dev/urandom of=/tmp/w bs=64k count=64 2>/dev/null && taskset -c 0 dd if=/tmp/w of=/dev/vdb bs=64k oflag=direct 2>/dev/null &&
+	wait && sync && cmp -n 4194304 /tmp/w /dev/vdb && echo "BASALT-IO-DISK-SMP cpus=$n readers=$n written=4MiB ok" &&
+	disk_check ;;
 net-server)
 	net_up && ping -c 3 -w 30 "$peer" | tail -2
 	# busybox nc also copies its stdin to the peer and quits at its EOF: a FIFO nobody writes
