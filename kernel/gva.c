@@ -202,7 +202,7 @@ bool gva_decode_for_exit(struct vcpu *vcpu, struct insn *insn)
 	if (rc == -EFAULT)
 		vcpu_inject_fault(vcpu, &fault);
 	else if (rc == -EIO)
-		vm_crash(vcpu->vm, "instruction fetch at rip 0x%llx: the guest's page tables point outside its RAM",
-			 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
+		vm_crash(vcpu->vm, "instruction fetch at rip 0x%llx: the guest's page tables point outside its RAM (CR3 0x%llx)",
+			 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP), (unsigned long long)vmm_get_reg(vcpu, VM_REG_CR3));
 	return !rc;
 }

@@ -202,8 +202,8 @@ static int decode(struct vcpu *vcpu, const struct vm_exit_npf *f, enum insn_mode
 	if (rc == -EFAULT)
 		vcpu_inject_fault(vcpu, &fault);
 	else if (rc == -EIO)
-		vm_crash(vcpu->vm, "instruction fetch at rip 0x%llx: the guest's page tables point outside its RAM",
-			 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP));
+		vm_crash(vcpu->vm, "instruction fetch at rip 0x%llx: the guest's page tables point outside its RAM (CR3 0x%llx)",
+			 (unsigned long long)vmm_get_reg(vcpu, VM_REG_RIP), (unsigned long long)vmm_get_reg(vcpu, VM_REG_CR3));
 	if (rc == -ENOTSUP)
 		return rc;
 	return rc ? 1 : 0;
