@@ -427,7 +427,8 @@ static int report_modules(const void *blob, int node, const char *name, config_p
 	return count;
 }
 
-/* The `image` of each disk* child (a RAM disk's contents), in node order. */
+/* The `image` of each disk child (a RAM disk's contents), in node order: the same nodes the parser
+ * takes for disks. */
 static int report_disk_images(const void *blob, int node, const char *name, config_path_fn fn, void *ctx)
 {
 	struct config_err scratch;
@@ -437,7 +438,7 @@ static int report_disk_images(const void *blob, int node, const char *name, conf
 		const char *cname = fdt_get_name(blob, child, NULL);
 		const char *path = fdt_getprop(blob, child, "image", &len);
 
-		if (!cname || strncmp(cname, "disk", 4) || !path || config_check_path(&scratch, "image", path, len))
+		if (!cname || !config_dev_node_is(cname, "disk") || !path || config_check_path(&scratch, "image", path, len))
 			continue;
 		if (fn)
 			fn(name, path, ctx);

@@ -52,8 +52,7 @@ static int check_node_name(struct config_err *e, const char *name, int len, int 
 	return 0;
 }
 
-/* "disk", "disk-root", "disk1": the prefix, then nothing or a separator or a digit. */
-static bool has_kind(const char *name, const char *kind)
+bool config_dev_node_is(const char *name, const char *kind)
 {
 	size_t n = strlen(kind);
 	char next = name[n];
@@ -365,8 +364,8 @@ int config_parse_vm_devices(struct vm_parse *p, int vm_node)
 		if (check_node_name(&p->err, name, len, CONFIG_DEV_NAME_MAX))
 			return -EINVAL;
 		enter_child(&p->err, vm_path, name);
-		if (has_kind(name, "disk") ? parse_disk(p, child, name)
-		    : has_kind(name, "net") ? parse_nic(p, child, name)
+		if (config_dev_node_is(name, "disk") ? parse_disk(p, child, name)
+		    : config_dev_node_is(name, "net") ? parse_nic(p, child, name)
 					    : config_fail(&p->err, "", "unexpected child node (devices are disk* or net* nodes)"))
 			return -EINVAL;
 		memcpy(p->err.node, vm_path, sizeof(vm_path));

@@ -76,6 +76,9 @@ void config_print_err(const struct config_err *e, const char *verdict);
  * /switches node that is itself unusable), the VM's disk* and net* children (0 or -EINVAL with the
  * first problem in p->err), and the rules across VMs: a writable partition given twice, a MAC used
  * twice (ports without `mac` get theirs here). */
+/* A VM child node of that kind ("disk", "net"): "disk", "disk-root", "disk1" (the kind, then nothing,
+ * a separator or a digit), not "diskette". */
+bool config_dev_node_is(const char *name, const char *kind);
 int config_parse_switches(const void *blob, int node, struct basalt_config *out, struct config_err *fatal);
 int config_parse_vm_devices(struct vm_parse *p, int vm_node);
 int config_admit_devices(const struct basalt_config *out, struct vm_config *vm, struct config_err *e);

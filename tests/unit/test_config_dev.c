@@ -294,7 +294,7 @@ static void test_disk_image_paths(void **state)
 
 	(void)state;
 	n = compile(PC_VM("a", "disk { image = \"a.img\"; }; disk-b { size = <512>; }; disk-c { image = \"c.img\"; };"
-			       "net { switch = \"x\"; image = \"not-a-disk\"; };"));
+			       "net { switch = \"x\"; image = \"not-a-disk\"; }; diskette { image = \"nor-this\"; };"));
 	assert_int_equal(config_for_each_path(blob, n, collect, seen), 3);
 	assert_string_equal(seen, "a:g.bin a:a.img a:c.img ");
 }
