@@ -99,6 +99,11 @@ static void service_level(struct vioapic *io, unsigned pin)
 		*rte |= RTE_REMOTE_IRR;
 }
 
+bool vioapic_pin_masked(const struct vioapic *io, unsigned pin)
+{
+	return pin >= IOAPIC_PINS || (io->rte[pin] & RTE_MASKED);
+}
+
 void vioapic_set_pin(struct vioapic *io, unsigned pin, bool level)
 {
 	bool was;

@@ -15,6 +15,8 @@ int vioapic_attach(struct vm *vm);
  * (ISA), 16-23 active low (PCI INTx#), as on a PC board: the redirection entry's polarity bit is
  * compared with that electrical level, so the guest programs it as the MADT and _PRT say. */
 void vioapic_set_pin(struct vioapic *io, unsigned pin, bool level);
+/* Whether the pin's redirection entry is masked (pins beyond the last: true). */
+bool vioapic_pin_masked(const struct vioapic *io, unsigned pin);
 /* A local APIC sent an EOI for a level-triggered vector: clears remote IRR of the pins using it
  * (and re-delivers when the line is still asserted). */
 void vioapic_eoi(struct vioapic *io, uint8_t vector);

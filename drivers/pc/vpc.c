@@ -2,6 +2,9 @@
 /* Glue for the legacy PC devices: port ranges, the UART's IRQ 4 line, PIT edges on IRQ 0. */
 #include "drivers/pc/vpc.h"
 
+#include "drivers/pc/pc_layout.h"
+#include "drivers/pc/tick_owed.h"
+#include "drivers/pc/vioapic.h"
 #include "drivers/pc/vpic.h"
 #include "drivers/pc/vpit.h"
 #include "drivers/pc/vuart.h"
@@ -26,7 +29,7 @@ struct vpc {
 	struct vpit pit;
 	struct vuart uart;
 	bool timer_changed;   /* the next timer event may have moved: re-arm the host timer */
-	uint64_t last_edge_ns; /* when IRQ 0 was last raised */
+	struct tick_owed pit_owed; /* PIT periods not yet raised on IRQ 0, and when the last was */
 };
 
 static struct vpc pc_pool[VM_MAX];
@@ -167,25 +170,27 @@ int vpc_ack(struct vpc *pc)
 /* The host wakes for the next PIT edge only if that edge would reach the CPU: not while IRQ 0 is
  * masked, already latched, or blocked by an unacknowledged interrupt. Skipped edges are not lost:
  * vpit counts them and the next call (at a PIC access or an ack) raises IRQ 0. A halted guest that
- * abuses its timer this way costs the host nothing. */
+ * abuses its timer this way costs the host nothing. Periods that passed while the vCPU waited for a
+ * core are owed (tick_owed.h) and raised one by one, VPC_TIMER_MIN_PERIOD_NS apart, once the line
+ * can take one: at once through an unmasked IOAPIC pin 2 (the local APIC takes the vector), else
+ * when the PIC's request for IRQ 0 is no longer latched or blocked. */
 uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns)
 {
-	uint64_t next;
+	bool ioapic_open = pc->vm->ioapic && !vioapic_pin_masked(pc->vm->ioapic, PC_GSI_PIT);
+	bool ready = ioapic_open || vpic_edge_would_deliver(&pc->pic, PIT_IRQ);
 
-	/* The PIC latches one edge per line, so several elapsed periods raise IRQ 0 once. */
-	if (vpit_advance(&pc->pit, now_ns)) {
+	tick_owed_add(&pc->pit_owed, vpit_advance(&pc->pit, now_ns),
+		      ioapic_open || !vpic_irq_masked(&pc->pic, PIT_IRQ));
+	if (tick_owed_take(&pc->pit_owed, now_ns, VPC_TIMER_MIN_PERIOD_NS, ready)) {
 		virq_set_isa_irq(pc->vm, PIT_IRQ, true);
 		virq_set_isa_irq(pc->vm, PIT_IRQ, false);
-		pc->last_edge_ns = now_ns;
+		ready = ioapic_open; /* the PIC has it latched now */
 	}
-	/* With an IOAPIC the edge may reach the CPU through pin 2 while the PIC masks it: only the
-	 * minimum period then limits the wake-ups. */
-	if (!pc->vm->ioapic && !vpic_edge_would_deliver(&pc->pic, PIT_IRQ))
+	/* Without an IOAPIC only the PIC can make the edge matter again, and its ack or EOI re-arms
+	 * (pic_io, vpc_ack). With one, an RTE write does not, so the next period is still looked at. */
+	if (!pc->vm->ioapic && !ready)
 		return UINT64_MAX;
-	next = vpit_next_irq_ns(&pc->pit);
-	if (next != UINT64_MAX && next < pc->last_edge_ns + VPC_TIMER_MIN_PERIOD_NS)
-		next = pc->last_edge_ns + VPC_TIMER_MIN_PERIOD_NS;
-	return next;
+	return tick_owed_next(&pc->pit_owed, vpit_next_irq_ns(&pc->pit), VPC_TIMER_MIN_PERIOD_NS, ready);
 }
 
 bool vpc_timer_changed(struct vpc *pc)

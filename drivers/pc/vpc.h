@@ -16,8 +16,10 @@ int vpc_attach(struct vm *vm);
 int vpc_pending_vector(struct vpc *pc);
 /* The CPU took the interrupt: returns the vector to inject (INTA cycle). */
 int vpc_ack(struct vpc *pc);
-/* Turns PIT time into IRQ 0 edges up to now; returns when the host must look again: the next edge
- * that would reach the CPU, at least 200 us after the last one (UINT64_MAX = none). */
+/* Turns PIT time into IRQ 0 edges up to now, one at a time: periods the guest could not take when
+ * they came due (its vCPU waited for a core) are owed and raised later (drivers/pc/tick_owed.h).
+ * Returns when the host must look again: the next edge that would reach the CPU, or the next owed
+ * one, at least 200 us after the last (UINT64_MAX = none). */
 uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns);
 /* True (once) when the next timer event may have moved since the last call: the guest reprogrammed
  * its PIT, wrote its PIC, or took an interrupt. */

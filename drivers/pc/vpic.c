@@ -124,6 +124,15 @@ bool vpic_edge_would_deliver(const struct vpic *p, unsigned irq)
 	       chip_request(m, CASCADE_BIT) == VPIC_CASCADE_IRQ;
 }
 
+bool vpic_irq_masked(const struct vpic *p, unsigned irq)
+{
+	if (irq >= VPIC_IRQS)
+		return true;
+	if (irq < 8)
+		return p->chip[MASTER].imr & (1u << irq);
+	return (p->chip[SLAVE].imr & (1u << (irq & 7))) || (p->chip[MASTER].imr & CASCADE_BIT);
+}
+
 /* INTA on one chip: an edge request is consumed; a level request stays while its line is high. */
 static void chip_ack(struct vpic_chip *c, unsigned irq)
 {

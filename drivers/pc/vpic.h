@@ -61,6 +61,8 @@ int vpic_pending_vector(const struct vpic *p);
  * it. A timer may skip waking the host for such an edge: the edge is only accounted for later,
  * when the guest touches the PIC or takes an interrupt (see drivers/pc/vpc.c). Pure. */
 bool vpic_edge_would_deliver(const struct vpic *p, unsigned irq);
+/* Whether irq is masked in its chip's IMR (or, behind the slave, the cascade input is). */
+bool vpic_irq_masked(const struct vpic *p, unsigned irq);
 
 /* The CPU's INTA cycle: moves the winning request from IRR to ISR (not in AEOI mode) on the master and,
  * through IRQ 2, the slave, and returns the vector to deliver. Call it right when the interrupt is

@@ -174,8 +174,11 @@ static void test_edge_while_masked_is_lost(void **state)
 {
 	(void)state;
 	set_rte(4, 0x31 | MASKED);
+	assert_true(vioapic_pin_masked(vm->ioapic, 4));
 	vioapic_set_pin(vm->ioapic, 4, true);
 	set_rte(4, 0x31);
+	assert_false(vioapic_pin_masked(vm->ioapic, 4));
+	assert_true(vioapic_pin_masked(vm->ioapic, 24)); /* no such pin */
 	assert_int_equal(nsent, 0);
 }
 

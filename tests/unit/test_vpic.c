@@ -115,7 +115,9 @@ static void test_edge_would_deliver(void **state)
 	(void)state;
 	linux_init(&p, 0x01);
 	assert_false(vpic_edge_would_deliver(&p, 0)); /* masked */
+	assert_true(vpic_irq_masked(&p, 0));
 	outb(&p, 0x21, 0xfa);                          /* unmask IRQ 0 */
+	assert_false(vpic_irq_masked(&p, 0));
 	assert_true(vpic_edge_would_deliver(&p, 0));
 	pulse(&p, 0);
 	assert_false(vpic_edge_would_deliver(&p, 0)); /* latched: a second edge coalesces */
@@ -131,8 +133,12 @@ static void test_edge_would_deliver(void **state)
 	assert_false(vpic_edge_would_deliver(&p, 8)); /* slave masked */
 	outb(&p, 0xa1, 0xfe);
 	assert_true(vpic_edge_would_deliver(&p, 8));
+	assert_false(vpic_irq_masked(&p, 8));
+	assert_true(vpic_irq_masked(&p, 9));
 	outb(&p, 0x21, 0xfc);                          /* mask the cascade on the master */
 	assert_false(vpic_edge_would_deliver(&p, 8));
+	assert_true(vpic_irq_masked(&p, 8));           /* masked behind the cascade */
+	assert_true(vpic_irq_masked(&p, 16));          /* no such input */
 }
 
 static void test_priority_and_masking(void **state)

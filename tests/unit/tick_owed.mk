@@ -1,0 +1,2 @@
+UNIT_TESTS += tick_owed
+UNIT_SRCS_tick_owed :=
