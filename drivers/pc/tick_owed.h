@@ -11,9 +11,11 @@
  * 10 periods; a DOS clock counts every one) loses them whenever its vCPU waits for a host core: the
  * periods that pass meanwhile would all merge into the one edge the interrupt controller latches.
  * So they are owed instead, and raised one at a time once the line can take one, at least
- * `min_ns` apart (KVM's PIT calls this "reinject"). Ticks while the line is masked everywhere are
- * dropped, as hardware drops them, so unmasking never brings a burst of stale ticks. The owed
- * count is capped: a guest stopped for minutes catches up at most TICK_OWED_MAX ticks.
+ * `min_ns` apart (KVM's PIT calls this "reinject"). While the line is masked everywhere, at most one
+ * is kept: the 8259 latches one edge in IRR while its input is masked (Linux masks IRQ 0 around
+ * its handler and relies on that for a one-shot that expires meanwhile), and unmasking must not
+ * bring a burst of stale ticks. The owed count is capped: a guest stopped for minutes catches up
+ * at most TICK_OWED_MAX ticks.
  * Plain data, guarded by whatever guards its owner (struct vpc: vm->lock).
  */
 #define TICK_OWED_MAX 1000u
@@ -24,11 +26,11 @@ struct tick_owed {
 	uint64_t last_ns; /* when the last edge was raised */
 };
 
-/* n periods came due; open: the line is not masked everywhere (else they are dropped, with any owed). */
+/* n periods came due; open: the line is not masked everywhere (else one is kept, as the PIC latches). */
 static inline void tick_owed_add(struct tick_owed *t, unsigned n, bool open)
 {
 	if (!open) {
-		t->owed = 0;
+		t->owed = t->owed || n;
 		return;
 	}
 	t->owed = n > TICK_OWED_MAX - t->owed ? TICK_OWED_MAX : t->owed + n;
