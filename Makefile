@@ -21,7 +21,7 @@ KERNEL_SRCS := kernel/main.c kernel/vm_reap.c kernel/vm_io.c kernel/console.c ke
                kernel/libc/string.c kernel/libc/stdlib.c
 ARCH_SRCS   := arch/x86/cpu.c arch/x86/gdt.c arch/x86/idt.c arch/x86/smp.c arch/x86/paging.c arch/x86/acpi.c \
                arch/x86/vmm_select.c arch/x86/insn_decode.c arch/x86/insn_classify.c arch/x86/insn_emul.c arch/x86/insn_emul_alu.c \
-               arch/x86/svm/svm.c arch/x86/svm/svm_event.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
+               arch/x86/svm/svm.c arch/x86/svm/svm_event.c arch/x86/svm/svm_trace.c arch/x86/svm/svm_exit.c arch/x86/svm/npt_encode.c \
                arch/x86/vmx/vmx.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_vmcs.c arch/x86/vmx/vmx_caps.c \
                arch/x86/vmx/vmx_exit.c arch/x86/vmx/ept_encode.c
 ARCH_ASM    := arch/x86/isr.S arch/x86/smp_trampoline.S arch/x86/svm/svm_entry.S arch/x86/vmx/vmx_entry.S
@@ -58,6 +58,11 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
              -mno-red-zone -maccumulate-outgoing-args -mno-sse -mno-sse2 -mno-mmx -mno-avx \
              -mgeneral-regs-only -DEFI_FUNCTION_WRAPPER -DBASALT_HYPERVISOR \
              -DBASALT_VERSION=\"$(VERSION)\" -DBASALT_VERSION_W=L\"$(VERSION)\"
+# make EXIT_TRACE=1: AMD-V vCPUs keep their last exits and print them when their VM crashes
+# (arch/x86/svm/svm_trace.h); off by default, it costs a dozen stores per exit.
+ifeq ($(EXIT_TRACE),1)
+HV_CFLAGS += -DBASALT_EXIT_TRACE
+endif
 EFI_LIBS := /usr/lib/crt0-efi-x86_64.o
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
@@ -74,12 +79,17 @@ $(BUILD)/fdtinc/libfdt.h:
 	@mkdir -p $(@D)
 	ln -sf /usr/include/libfdt.h /usr/include/libfdt_env.h /usr/include/fdt.h $(@D)/
 
-$(BUILD)/hv/%.o: %.c $(BUILD)/fdtinc/libfdt.h
+# The flags the objects were built with: a change (EXIT_TRACE=1 and back) rebuilds them all.
+$(BUILD)/hv/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(HV_CFLAGS)' | cmp -s - $@ || echo '$(HV_CFLAGS)' > $@
+
+$(BUILD)/hv/%.o: %.c $(BUILD)/fdtinc/libfdt.h $(BUILD)/hv/flags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/hv/%.o: %.S
+$(BUILD)/hv/%.o: %.S $(BUILD)/hv/flags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
@@ -202,3 +212,5 @@ include tests/bochs/bochs.mk
 
 clean:
 	rm -rf $(BUILD)
+
+FORCE:

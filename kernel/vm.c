@@ -86,6 +86,8 @@ void vm_crash(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	vm_end(vm, VM_STATE_CRASHED);
 	kprintf("basalt: vm '%s' crashed: %s\n", vm->name, vm->end_reason);
+	for (unsigned i = 0; vmm && vmm->dump_trace && i < vm->nr_vcpus; i++)
+		vmm->dump_trace(vm->vcpus[i]);
 }
 
 void vm_power_off(struct vm *vm, uint64_t status)

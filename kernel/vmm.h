@@ -127,6 +127,9 @@ struct vmm_ops {
 	void (*vcpu_release)(struct vcpu *vcpu);
 	/* Vendor name of a raw exit number, for messages only. */
 	const char *(*raw_exit_name)(uint32_t raw_reason);
+	/* Optional: prints what the backend kept of the vCPU's last exits (a build with EXIT_TRACE=1)
+	 * after its VM crashed. */
+	void (*dump_trace)(struct vcpu *vcpu);
 	/* Which hypercall instruction guests use: BASALT_HCALL_VMMCALL or _VMCALL. */
 	uint32_t hypercall_kind;
 };

@@ -118,8 +118,12 @@ void isr_dispatch(struct isr_frame *frame)
 		irq_handlers[v]();
 		return;
 	}
-	/* Spurious LAPIC vectors need no EOI; anything else unexpected is acknowledged and counted. */
+	/* Spurious LAPIC vectors need no EOI; anything else unexpected is acknowledged and counted,
+	 * and the first few named (one came from nowhere: a device or an emulator bug to find). */
 	if (v != VECTOR_SPURIOUS) {
+		if (unexpected_irqs < 3)
+			kprintf("basalt: unexpected interrupt vector 0x%x at rip 0x%llx on cpu %u\n", v,
+				(unsigned long long)frame->rip, this_cpu_id());
 		unexpected_irqs++;
 		lapic_eoi();
 	}

@@ -234,7 +234,9 @@ static void svm_run(struct vcpu *vcpu, struct vm_exit *exit)
 	/* The CPU writes EXITINTINFO at every #VMEXIT; zeroing it first means a stale value (an
 	 * emulator that skips the write) can never be re-delivered below as a second event. */
 	vmcb->control.exit_int_info = 0;
+	svm_trace_entry_state(&sv->trace, vmcb, pc->id);
 	svm_enter_guest(&vcpu->gprs, sv->vmcb_pa, pc->host_vmcb_pa);
+	svm_trace_exit_state(&sv->trace, vmcb);
 	vcpu->gprs.r[GPR_RAX] = vmcb->save.rax;
 	vmcb->control.clean = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = SVM_TLB_FLUSH_NONE;
@@ -418,5 +420,6 @@ const struct vmm_ops svm_ops = {
 	.cancel_events = svm_cancel_events,
 	.flush_guest_tlb = svm_flush_guest_tlb,
 	.raw_exit_name = svm_raw_exit_name,
+	.dump_trace = svm_dump_trace,
 	.hypercall_kind = BASALT_HCALL_VMMCALL,
 };
