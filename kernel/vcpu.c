@@ -272,16 +272,18 @@ static void load_guest_cpu_state(struct percpu *pc, struct vcpu *v)
  */
 static void deliver_interrupts(unsigned cpu, struct vcpu *v, uint64_t last)
 {
+	bool changed = virq_timer_changed(v);
 	uint64_t now;
 
 	for (int pass = 0; pass < 2; pass++) {
-		if (virq_timer_changed(v)) {
+		if (changed) {
 			now = clock_ns();
 			arm_timer(cpu, v, now, now - last);
 		} else if (pass) {
 			return;
 		}
-		virq_deliver(v);
+		/* The second pass leaves a change it causes to the next entry, as ever: not asked. */
+		changed = virq_deliver(v, pass == 0);
 	}
 }
 

@@ -88,13 +88,26 @@ static void deliver_locked(struct vcpu *vcpu)
 	vmm->request_irq_window(vcpu, false);
 }
 
-void virq_deliver(struct vcpu *vcpu)
+static bool timer_changed_locked(struct vcpu *vcpu)
 {
+	bool pic = vpc_timer_changed(vcpu->vm->pc);
+	bool lapic = vcpu->lapic && vlapic_timer_changed(vcpu->lapic);
+
+	return pic || lapic;
+}
+
+bool virq_deliver(struct vcpu *vcpu, bool ask_timers)
+{
+	bool changed = false;
+
 	if (!vcpu->vm->pc)
-		return;
+		return false;
 	spin_lock(&vcpu->vm->lock);
 	deliver_locked(vcpu);
+	if (ask_timers)
+		changed = timer_changed_locked(vcpu);
 	spin_unlock(&vcpu->vm->lock);
+	return changed;
 }
 
 bool virq_pending(struct vcpu *vcpu)
@@ -129,15 +142,14 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 
 bool virq_timer_changed(struct vcpu *vcpu)
 {
-	bool pic, lapic;
+	bool changed;
 
 	if (!vcpu->vm->pc)
 		return false;
 	spin_lock(&vcpu->vm->lock);
-	pic = vpc_timer_changed(vcpu->vm->pc);
-	lapic = vcpu->lapic && vlapic_timer_changed(vcpu->lapic);
+	changed = timer_changed_locked(vcpu);
 	spin_unlock(&vcpu->vm->lock);
-	return pic || lapic;
+	return changed;
 }
 
 void virq_set_isa_irq(struct vm *vm, unsigned irq, bool level)

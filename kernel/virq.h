@@ -20,8 +20,10 @@ struct vcpu;
 /* ---- the core asks, per vCPU ---- */
 
 /* Before entering the guest: injects the interrupt (or NMI) this vCPU can take now, or asks the
- * backend for an exit as soon as it can. Cheap when the VM has no interrupt controller. */
-void virq_deliver(struct vcpu *vcpu);
+ * backend for an exit as soon as it can. Cheap when the VM has no interrupt controller. With
+ * ask_timers, returns virq_timer_changed's answer taken under the same lock just after (an
+ * acknowledge moves the timers), saving the run loop a second round trip; else false. */
+bool virq_deliver(struct vcpu *vcpu, bool ask_timers);
 /* True when an interrupt waits that this vCPU could take (a halted vCPU with interrupts on wakes). */
 bool virq_pending(struct vcpu *vcpu);
 /* Advances the VM's device timers (PIT, LAPIC timers, PM timer events) to now, raising their
