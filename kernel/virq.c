@@ -67,6 +67,12 @@ static void deliver_locked(struct vcpu *vcpu)
 
 	if (vcpu->lapic)
 		sync_cr8(vcpu);
+	/* Nothing requested in the APIC or the PIC (the usual state before an entry): the decision
+	 * below would find no NMI and no vector; this is its answer without asking each model. */
+	if (!(vcpu->lapic && vlapic_has_request(vcpu->lapic)) && !vpc_has_request(vcpu->vm->pc)) {
+		vmm->request_irq_window(vcpu, false);
+		return;
+	}
 	if (deliver_nmi(vcpu))
 		return;
 	vector = pending_vector(vcpu, &from_pic);

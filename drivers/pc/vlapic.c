@@ -161,6 +161,7 @@ static void do_eoi(struct vlapic *l)
 }
 
 bool vlapic_has_nmi(const struct vlapic *l) { return l->nmi_pending; }
+bool vlapic_has_request(const struct vlapic *l) { return l->nmi_pending || vec_highest(l->irr) >= 0; }
 
 bool vlapic_take_nmi(struct vlapic *l)
 {
