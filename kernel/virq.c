@@ -94,6 +94,8 @@ static void deliver_locked(struct vcpu *vcpu)
 	vmm->request_irq_window(vcpu, false);
 }
 
+/* True (once) when vcpu's next timer event may have moved since the last look (a timer was
+ * reprogrammed, an interrupt was taken or acknowledged): the host timer must be re-armed. */
 static bool timer_changed_locked(struct vcpu *vcpu)
 {
 	bool pic = vpc_timer_changed(vcpu->vm->pc);
@@ -102,18 +104,21 @@ static bool timer_changed_locked(struct vcpu *vcpu)
 	return pic || lapic;
 }
 
-bool virq_deliver(struct vcpu *vcpu, bool ask_timers)
+enum virq_timers virq_deliver(struct vcpu *vcpu, unsigned ask)
 {
-	bool changed = false;
+	enum virq_timers t = VIRQ_TIMERS_STILL;
 
 	if (!vcpu->vm->pc)
-		return false;
+		return t;
 	spin_lock(&vcpu->vm->lock);
-	deliver_locked(vcpu);
-	if (ask_timers)
-		changed = timer_changed_locked(vcpu);
+	if ((ask & VIRQ_ASK_BEFORE) && timer_changed_locked(vcpu))
+		t = VIRQ_TIMERS_MOVED_BEFORE;
+	else
+		deliver_locked(vcpu);
+	if (t == VIRQ_TIMERS_STILL && (ask & VIRQ_ASK_AFTER) && timer_changed_locked(vcpu))
+		t = VIRQ_TIMERS_MOVED_AFTER;
 	spin_unlock(&vcpu->vm->lock);
-	return changed;
+	return t;
 }
 
 bool virq_pending(struct vcpu *vcpu)
@@ -144,18 +149,6 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 	}
 	spin_unlock(&vm->lock);
 	return next == UINT64_MAX ? 0 : next;
-}
-
-bool virq_timer_changed(struct vcpu *vcpu)
-{
-	bool changed;
-
-	if (!vcpu->vm->pc)
-		return false;
-	spin_lock(&vcpu->vm->lock);
-	changed = timer_changed_locked(vcpu);
-	spin_unlock(&vcpu->vm->lock);
-	return changed;
 }
 
 void virq_set_isa_irq(struct vm *vm, unsigned irq, bool level)
