@@ -99,12 +99,30 @@ static void track_unclaimed(struct vm_stats *st, uint16_t port)
 	st->unclaimed_top[least].count = 1;
 }
 
+/* The range holding port, the last one hit tried first: a driver hits its doorbell or data port
+ * again and again. A range moved or removed since leaves a stale index, which the test below
+ * simply misses (it checks the range that is there now). Under vm->lock, as pio[] is. */
+static struct pio_range *find_range(struct vm *vm, uint16_t port)
+{
+	struct pio_range *r;
+
+	if (vm->pio_last < vm->nr_pio) {
+		r = &vm->pio[vm->pio_last];
+		if ((uint16_t)(port - r->base) < r->count)
+			return r;
+	}
+	r = (struct pio_range *)vm_find_pio(vm, port); /* vm is ours: only the count changes */
+	if (r)
+		vm->pio_last = (unsigned)(r - vm->pio);
+	return r;
+}
+
 /* Under vm->lock: the device models are shared by the VM's vCPUs, and a handler may move the
  * ranges themselves (a PCI I/O BAR). */
 static void pio_access_locked(struct vcpu *vcpu, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
 	struct vm *vm = vcpu->vm;
-	struct pio_range *r = (struct pio_range *)vm_find_pio(vm, port); /* vm is ours: only the count changes */
+	struct pio_range *r = find_range(vm, port);
 
 	if (r)
 		r->accesses++;

@@ -268,20 +268,22 @@ static void load_guest_cpu_state(struct percpu *pc, struct vcpu *v)
  * its next interrupt then, not at the next tick, so the host timer is re-armed; re-arming advances
  * the VM's timers, which may raise an interrupt that is already due (a TSC deadline that passed
  * while its WRMSR exited), so delivery is decided after it, and once more if delivering (an
- * acknowledge) moved the timers again.
+ * acknowledge) moved the timers again. The usual pass (nothing moved) is one vm->lock round trip.
  */
 static void deliver_interrupts(unsigned cpu, struct vcpu *v, uint64_t last)
 {
+	enum virq_timers t = virq_deliver(v, VIRQ_ASK_BEFORE | VIRQ_ASK_AFTER);
 	uint64_t now;
 
-	for (int pass = 0; pass < 2; pass++) {
-		if (virq_timer_changed(v)) {
-			now = clock_ns();
-			arm_timer(cpu, v, now, now - last);
-		} else if (pass) {
-			return;
-		}
-		virq_deliver(v);
+	if (t == VIRQ_TIMERS_MOVED_BEFORE) {
+		now = clock_ns();
+		arm_timer(cpu, v, now, now - last);
+		t = virq_deliver(v, VIRQ_ASK_AFTER);
+	}
+	if (t == VIRQ_TIMERS_MOVED_AFTER) {
+		now = clock_ns();
+		arm_timer(cpu, v, now, now - last);
+		virq_deliver(v, 0); /* a change this one causes waits for the next entry, as ever */
 	}
 }
 

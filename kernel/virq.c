@@ -67,6 +67,12 @@ static void deliver_locked(struct vcpu *vcpu)
 
 	if (vcpu->lapic)
 		sync_cr8(vcpu);
+	/* Nothing requested in the APIC or the PIC (the usual state before an entry): the decision
+	 * below would find no NMI and no vector; this is its answer without asking each model. */
+	if (!(vcpu->lapic && vlapic_has_request(vcpu->lapic)) && !vpc_has_request(vcpu->vm->pc)) {
+		vmm->request_irq_window(vcpu, false);
+		return;
+	}
 	if (deliver_nmi(vcpu))
 		return;
 	vector = pending_vector(vcpu, &from_pic);
@@ -88,13 +94,31 @@ static void deliver_locked(struct vcpu *vcpu)
 	vmm->request_irq_window(vcpu, false);
 }
 
-void virq_deliver(struct vcpu *vcpu)
+/* True (once) when vcpu's next timer event may have moved since the last look (a timer was
+ * reprogrammed, an interrupt was taken or acknowledged): the host timer must be re-armed. */
+static bool timer_changed_locked(struct vcpu *vcpu)
 {
+	bool pic = vpc_timer_changed(vcpu->vm->pc);
+	bool lapic = vcpu->lapic && vlapic_timer_changed(vcpu->lapic);
+
+	return pic || lapic;
+}
+
+enum virq_timers virq_deliver(struct vcpu *vcpu, unsigned ask)
+{
+	enum virq_timers t = VIRQ_TIMERS_STILL;
+
 	if (!vcpu->vm->pc)
-		return;
+		return t;
 	spin_lock(&vcpu->vm->lock);
-	deliver_locked(vcpu);
+	if ((ask & VIRQ_ASK_BEFORE) && timer_changed_locked(vcpu))
+		t = VIRQ_TIMERS_MOVED_BEFORE;
+	else
+		deliver_locked(vcpu);
+	if (t == VIRQ_TIMERS_STILL && (ask & VIRQ_ASK_AFTER) && timer_changed_locked(vcpu))
+		t = VIRQ_TIMERS_MOVED_AFTER;
 	spin_unlock(&vcpu->vm->lock);
+	return t;
 }
 
 bool virq_pending(struct vcpu *vcpu)
@@ -125,19 +149,6 @@ uint64_t virq_poll_timers(struct vm *vm, uint64_t now)
 	}
 	spin_unlock(&vm->lock);
 	return next == UINT64_MAX ? 0 : next;
-}
-
-bool virq_timer_changed(struct vcpu *vcpu)
-{
-	bool pic, lapic;
-
-	if (!vcpu->vm->pc)
-		return false;
-	spin_lock(&vcpu->vm->lock);
-	pic = vpc_timer_changed(vcpu->vm->pc);
-	lapic = vcpu->lapic && vlapic_timer_changed(vcpu->lapic);
-	spin_unlock(&vcpu->vm->lock);
-	return pic || lapic;
 }
 
 void virq_set_isa_irq(struct vm *vm, unsigned irq, bool level)

@@ -11,7 +11,7 @@ struct vm;
 struct vcpu;
 
 /*
- * Locking: virq_deliver, virq_poll_timers and virq_timer_changed take vm->lock themselves (the run
+ * Locking: virq_deliver and virq_poll_timers take vm->lock themselves (the run
  * loop calls them). Everything else here runs with vm->lock held by the caller: virq_pending (HLT
  * and wake checks) and the device-model side, which is only reached from a device access (port or
  * MMIO dispatch) or a device timer, both under the lock.
@@ -19,17 +19,27 @@ struct vcpu;
 
 /* ---- the core asks, per vCPU ---- */
 
+/* What virq_deliver learnt of the timers: whether vcpu's next timer event may have moved since the
+ * last look (a timer was reprogrammed, an interrupt taken or acknowledged), the host timer then
+ * to be re-armed. Each look consumes the news. */
+enum virq_timers {
+	VIRQ_TIMERS_STILL,        /* not asked, or they did not move */
+	VIRQ_TIMERS_MOVED_BEFORE, /* they had moved: nothing was delivered, the caller re-arms first */
+	VIRQ_TIMERS_MOVED_AFTER,  /* delivered, and that (an acknowledge) moved them */
+};
+#define VIRQ_ASK_BEFORE 1u /* look at the timers first; if they moved, deliver nothing */
+#define VIRQ_ASK_AFTER 2u  /* look at them after delivering */
+
 /* Before entering the guest: injects the interrupt (or NMI) this vCPU can take now, or asks the
- * backend for an exit as soon as it can. Cheap when the VM has no interrupt controller. */
-void virq_deliver(struct vcpu *vcpu);
+ * backend for an exit as soon as it can. Cheap when the VM has no interrupt controller. The
+ * timer questions of ask (VIRQ_ASK_*) are answered under the same vm->lock, so the run loop's
+ * usual pass (nothing moved) takes the lock once. */
+enum virq_timers virq_deliver(struct vcpu *vcpu, unsigned ask);
 /* True when an interrupt waits that this vCPU could take (a halted vCPU with interrupts on wakes). */
 bool virq_pending(struct vcpu *vcpu);
 /* Advances the VM's device timers (PIT, LAPIC timers, PM timer events) to now, raising their
  * interrupts; returns the next time one could deliver an interrupt, in ns, or 0 when none is armed. */
 uint64_t virq_poll_timers(struct vm *vm, uint64_t now);
-/* True (once) when vcpu's next timer event may have moved since the last call (a timer was
- * reprogrammed, an interrupt was taken or acknowledged): the host timer must be re-armed. */
-bool virq_timer_changed(struct vcpu *vcpu);
 
 /* ---- device models raise ---- */
 

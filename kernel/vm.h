@@ -171,6 +171,7 @@ struct vm {
 
 	struct pio_range pio[VM_MAX_PIO];
 	unsigned nr_pio;
+	unsigned pio_last; /* the range pio_access last found (a hint, checked before use); vm->lock */
 	struct mmio_range mmio[VM_MAX_MMIO];
 	unsigned nr_mmio;
 	void *cmos;      /* device models owned by this VM */

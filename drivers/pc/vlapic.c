@@ -39,6 +39,9 @@ static bool vec_test(const uint32_t *v, unsigned n) { return v[n / 32] >> (n % 3
 
 static int vec_highest(const uint32_t *v)
 {
+	/* Empty is the usual answer (IRR before every entry): one test of all eight words. */
+	if (!(v[0] | v[1] | v[2] | v[3] | v[4] | v[5] | v[6] | v[7]))
+		return -1;
 	for (int i = 7; i >= 0; i--)
 		if (v[i])
 			return i * 32 + 31 - __builtin_clz(v[i]);
@@ -158,6 +161,7 @@ static void do_eoi(struct vlapic *l)
 }
 
 bool vlapic_has_nmi(const struct vlapic *l) { return l->nmi_pending; }
+bool vlapic_has_request(const struct vlapic *l) { return l->nmi_pending || vec_highest(l->irr) >= 0; }
 
 bool vlapic_take_nmi(struct vlapic *l)
 {

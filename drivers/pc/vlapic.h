@@ -111,6 +111,9 @@ void vlapic_ack(struct vlapic *l, uint8_t vector);
 /* True (once) when an NMI waits (LINT1 in NMI mode, NMI IPIs). */
 bool vlapic_take_nmi(struct vlapic *l);
 bool vlapic_has_nmi(const struct vlapic *l);
+/* False when IRR is empty and no NMI waits: this APIC has nothing to offer whatever its TPR, ISR
+ * or enables say (vlapic_pending_vector is -1, vlapic_has_nmi false). */
+bool vlapic_has_request(const struct vlapic *l);
 /* LINT0 in ExtINT mode, unmasked, or the APIC hardware-disabled (a CPU without APIC): the PIC's INTR
  * reaches this CPU. */
 bool vlapic_accepts_extint(const struct vlapic *l);

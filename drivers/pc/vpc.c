@@ -156,6 +156,11 @@ int vpc_attach(struct vm *vm)
 	return rc;
 }
 
+bool vpc_has_request(struct vpc *pc)
+{
+	return vpic_has_request(&pc->pic);
+}
+
 int vpc_pending_vector(struct vpc *pc)
 {
 	return vpic_pending_vector(&pc->pic);

@@ -14,6 +14,8 @@ struct vpc;
 int vpc_attach(struct vm *vm);
 /* The vector the PIC would deliver now, or -1. */
 int vpc_pending_vector(struct vpc *pc);
+/* False when the PIC has no unmasked request (vpc_pending_vector would say -1); see vpic_has_request. */
+bool vpc_has_request(struct vpc *pc);
 /* The CPU took the interrupt: returns the vector to inject (INTA cycle). */
 int vpc_ack(struct vpc *pc);
 /* Turns PIT time into IRQ 0 edges up to now, one at a time: periods the guest could not take when

@@ -121,35 +121,45 @@ static bool wants_decode(const struct vpci *bus, const struct vpci_func *fn, uns
 	return in_window(bus, b, *at);
 }
 
-static int bar_mmio(struct vcpu *vcpu, void *dev, uint64_t gpa, unsigned size, bool write, uint64_t *value)
+/* An access at off into BAR b: MSI-X (memory BARs only) takes its table and PBA, the function
+ * the rest. */
+static void bar_access(struct vpci_bar *b, uint64_t off, unsigned size, bool write, uint64_t *value, bool mem)
 {
-	struct vpci_bar *b = dev;
 	struct vpci_func *fn = bar_owner(b);
-	uint64_t off = gpa - b->decoded_at;
 
-	(void)vcpu;
 	if (off + size > b->size) { /* straddles the end: the part beyond belongs to nobody */
 		if (!write)
 			*value = ~0ull;
-		return 0;
+		return;
 	}
-	if (vpci_msix_access(fn, b->index, off, size, write, value))
-		return 0;
+	if (mem && vpci_msix_access(fn, b->index, off, size, write, value))
+		return;
 	if (fn->ops && fn->ops->bar_access)
 		fn->ops->bar_access(fn, b->index, off, size, write, value);
 	else if (!write)
 		*value = ~0ull;
+}
+
+static int bar_mmio(struct vcpu *vcpu, void *dev, uint64_t gpa, unsigned size, bool write, uint64_t *value)
+{
+	struct vpci_bar *b = dev;
+
+	(void)vcpu;
+	bar_access(b, gpa - b->decoded_at, size, write, value, true);
 	return 0;
 }
 
+/* vpci_func_add_msix refuses an I/O BAR, so a port access never needs the MSI-X look-up. */
 static int bar_pio(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
 {
+	struct vpci_bar *b = dev;
 	uint64_t v = in ? 0 : *value;
-	int rc = bar_mmio(vcpu, dev, port, size, !in, &v);
 
+	(void)vcpu;
+	bar_access(b, (uint64_t)port - b->decoded_at, size, !in, &v, false);
 	if (in)
 		*value = (uint32_t)v;
-	return rc;
+	return 0;
 }
 
 static void undecode(struct vpci *bus, struct vpci_bar *b)

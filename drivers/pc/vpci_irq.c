@@ -52,6 +52,11 @@ void vpci_irq_update_intx(struct vpci_func *fn)
 
 void vpci_func_set_intx_level(struct vpci_func *fn, bool level)
 {
+	/* The same level again changes nothing: every other input of vpci_irq_update_intx (command
+	 * register, MSI and MSI-X enables, the bus) calls it when it changes. A device raising its
+	 * interrupt per request for a driver that never acknowledges comes here each time. */
+	if (fn->intx_level == level)
+		return;
 	fn->intx_level = level;
 	vpci_irq_update_intx(fn);
 }

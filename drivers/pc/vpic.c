@@ -99,6 +99,14 @@ static uint8_t chip_irr(const struct vpic *p, unsigned idx)
 	return idx == MASTER ? master_irr(p) : p->chip[SLAVE].irr;
 }
 
+bool vpic_has_request(const struct vpic *p)
+{
+	const struct vpic_chip *m = &p->chip[MASTER], *s = &p->chip[SLAVE];
+
+	/* IR2 never counts by itself: master_irr takes it from the slave alone. */
+	return (m->irr & (uint8_t)~CASCADE_BIT & (uint8_t)~m->imr) || (s->irr & (uint8_t)~s->imr);
+}
+
 int vpic_pending_vector(const struct vpic *p)
 {
 	const struct vpic_chip *m = &p->chip[MASTER], *s = &p->chip[SLAVE];

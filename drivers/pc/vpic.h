@@ -55,6 +55,9 @@ void vpic_set_irq(struct vpic *p, unsigned irq, bool level);
 
 /* The vector the CPU would get if it took the interrupt now, or -1 (INTR low). Pure: changes nothing. */
 int vpic_pending_vector(const struct vpic *p);
+/* False when no unmasked request is latched on either chip: vpic_pending_vector is then -1 for
+ * sure (a quick test for every run-loop pass; true says only that the full answer is needed). */
+bool vpic_has_request(const struct vpic *p);
 
 /* Would a rising edge on input irq now reach the CPU? False when the request is already latched
  * (edges coalesce), the input is masked, or an in-service level of equal or higher priority blocks

@@ -311,9 +311,15 @@ static uint32_t serve(struct virtio_blk *vb)
 	return (uint32_t)c->writable_bytes;
 }
 
-/* Drains the queue with notifications off, then on again and a last look for buffers that came
- * meanwhile; one interrupt for the whole batch. The rounds are bounded too: a guest flipping its
- * available index can make the last look see work that the next pop does not find. */
+/*
+ * One interrupt for the whole batch. The first round drains with notifications left on, as every
+ * drain leaves them: a buffer the driver adds after this round's last (empty) pop is kicked for,
+ * so nothing waits, and a lone request pays for no suppression (on one vCPU no other can add
+ * while we drain anyway). Only when the last look (virtq_enable_notify) saw buffers that came
+ * meanwhile (a driver on another vCPU adding while we drain) do later rounds drain with
+ * notifications off, then on again and a last look. The rounds are bounded too: a guest flipping
+ * its available index can make the last look see work that the next pop does not find.
+ */
 static bool over_bound(const struct virtio_blk *vb, unsigned served)
 {
 	return served >= CHAINS_PER_KICK || vb->kick_bytes >= VIRTIO_BLK_KICK_BYTES;
@@ -341,11 +347,13 @@ static void vb_notify(struct virtio_pci_dev *dev, unsigned queue)
 	vb->resume = false;
 	vb->kick_bytes = 0;
 	for (unsigned rounds = 0; more && rounds < CHAINS_PER_KICK; rounds++) {
-		virtq_disable_notify(vq);
+		if (rounds)
+			virtq_disable_notify(vq);
 		for (; !over_bound(vb, served) && !virtq_pop(vq, &vb->chain); served++)
 			if (virtq_push(vq, &vb->chain, serve(vb)))
 				break; /* broken: the transport sets NEEDS_RESET after us */
-		more = virtq_enable_notify(vq);
+		/* A bound hit with notifications on leaves buffers the driver already kicked for. */
+		more = virtq_enable_notify(vq) || (!rounds && over_bound(vb, served));
 		if (more && over_bound(vb, served)) {
 			stop_for_now(vb);
 			break;

@@ -54,10 +54,8 @@ void virtio_pci_set_needs_reset(struct virtio_pci_dev *dev)
 	raise_irq(dev, dev->config_msix_vector, VIRTIO_ISR_CONFIG);
 }
 
-bool virtio_pci_check_broken(struct virtio_pci_dev *dev, unsigned queue)
+bool virtio_pci_mark_broken(struct virtio_pci_dev *dev, unsigned queue)
 {
-	if (queue >= dev->ops->num_queues || !virtq_is_broken(&dev->vqs[queue]))
-		return false;
 	if (!(dev->status & VIRTIO_STATUS_NEEDS_RESET))
 		note_needs_reset(dev, dev->vqs[queue].reason);
 	virtio_pci_set_needs_reset(dev);

@@ -228,8 +228,14 @@ void virtio_pci_config_changed(struct virtio_pci_dev *dev);
 /* Sets DEVICE_NEEDS_RESET (once) and sends a config-change interrupt; the device stays so until
  * the driver resets it. */
 void virtio_pci_set_needs_reset(struct virtio_pci_dev *dev);
-/* If queue is broken (virtq_is_broken after a pop or push), sets DEVICE_NEEDS_RESET; true then. */
-bool virtio_pci_check_broken(struct virtio_pci_dev *dev, unsigned queue);
+/* The rare half of virtio_pci_check_broken: queue is broken; reports it and sets NEEDS_RESET. */
+bool virtio_pci_mark_broken(struct virtio_pci_dev *dev, unsigned queue);
+/* If queue is broken (virtq_is_broken after a pop or push), sets DEVICE_NEEDS_RESET; true then.
+ * Inline: every notify and every interrupt decision asks, and the answer is almost always no. */
+static inline bool virtio_pci_check_broken(struct virtio_pci_dev *dev, unsigned queue)
+{
+	return queue < dev->ops->num_queues && virtq_is_broken(&dev->vqs[queue]) && virtio_pci_mark_broken(dev, queue);
+}
 
 static inline bool virtio_pci_driver_ok(const struct virtio_pci_dev *dev)
 {

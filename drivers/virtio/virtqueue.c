@@ -163,6 +163,8 @@ int virtq_enable(struct virtq *vq, const struct virtq_config *cfg)
 	vq->enabled = true;
 	vq->reason[0] = '\0';
 	publish_notify(vq);
+	/* virtq_enable_notify relies on this wish being visible before any later look at the ring. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -433,6 +435,11 @@ bool virtq_enable_notify(struct virtq *vq)
 	uint16_t avail_idx;
 
 	if (!vq->enabled || vq->broken)
+		return false;
+	/* Never turned off, without EVENT_IDX (whose avail_event moves with every pop): used.flags has
+	 * said "notify" since the fence that followed writing it (here or in virtq_enable), so every
+	 * buffer the driver added since was or will be kicked for. Nothing can be stranded. */
+	if (vq->notify_enabled && !vq->event_idx)
 		return false;
 	vq->notify_enabled = true;
 	publish_notify(vq);

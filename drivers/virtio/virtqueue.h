@@ -137,7 +137,8 @@ bool virtq_should_interrupt(struct virtq *vq);
 void virtq_disable_notify(struct virtq *vq);
 /* Asks for notifications again (clears NO_NOTIFY, or writes avail_event = the next index the
  * device will take). True if buffers arrived meanwhile: the caller drains again, else one of them
- * could wait for a notification the driver never sends. */
+ * could wait for a notification the driver never sends. Notifications that were never turned off
+ * (and no EVENT_IDX) cost nothing: every buffer added was kicked for, so the answer is false. */
 bool virtq_enable_notify(struct virtq *vq);
 
 /* The event-index rule: an interrupt (or notification) is due when the index moved from old_idx

@@ -121,12 +121,57 @@ static void test_unregister_keeps_order(void **state)
 	}
 }
 
+static const void *last_dev;
+
+static int record(struct vcpu *vcpu, void *dev, uint16_t port, uint8_t size, bool in, uint32_t *value)
+{
+	(void)vcpu, (void)port, (void)size, (void)in, (void)value;
+	last_dev = dev;
+	return 0;
+}
+
+/* The device pio_access reaches for port, or NULL when none claims it. */
+static const void *reached(struct vcpu *v, uint16_t port)
+{
+	uint32_t value = 0;
+
+	last_dev = NULL;
+	pio_access(v, port, 1, false, &value);
+	return last_dev;
+}
+
+/* pio_access tries the range it found last first: ranges moved or removed since must not fool it. */
+static void test_last_hit_survives_table_changes(void **state)
+{
+	static struct vm vm;
+	static struct vcpu vcpu;
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	vcpu.vm = &vm;
+	assert_int_equal(vm_register_pio(&vm, 0x60, 1, record, &dev_a), 0);
+	assert_int_equal(vm_register_pio(&vm, 0x70, 2, record, &dev_b), 0);
+	assert_ptr_equal(reached(&vcpu, 0x71), &dev_b);
+	assert_ptr_equal(reached(&vcpu, 0x71), &dev_b); /* the hint hits */
+	assert_int_equal(vm_register_pio(&vm, 0x64, 1, record, &dev_c), 0); /* 0x70 moves up one slot */
+	assert_ptr_equal(reached(&vcpu, 0x64), &dev_c);
+	assert_ptr_equal(reached(&vcpu, 0x70), &dev_b);
+	assert_int_equal(vm_unregister_pio(&vm, 0x70, &dev_b), 0); /* the hint now names no range */
+	assert_ptr_equal(reached(&vcpu, 0x70), NULL);
+	assert_int_equal(vm.stats.unclaimed_pio_writes, 1);
+	assert_ptr_equal(reached(&vcpu, 0x60), &dev_a);
+	assert_int_equal(vm_unregister_pio(&vm, 0x60, &dev_a), 0); /* 0x64 slides into the hint's slot */
+	assert_ptr_equal(reached(&vcpu, 0x60), NULL);
+	assert_ptr_equal(reached(&vcpu, 0x64), &dev_c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup_any_registration_order),
 		cmocka_unit_test(test_refusals_keep_the_table),
 		cmocka_unit_test(test_unregister_keeps_order),
+		cmocka_unit_test(test_last_hit_survives_table_changes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,6 +239,29 @@ static void test_enable_notify_reports_pending(void **state)
 	assert_false(virtq_enable_notify(&vq));
 }
 
+/* Notifications never turned off, no EVENT_IDX: used.flags said "notify" all along, so the driver
+ * kicked for any buffer it added; nothing can be stranded and the answer is false without a look.
+ * With EVENT_IDX avail_event moves with every pop, so the full look is taken. */
+static void test_enable_notify_when_never_off(void **state)
+{
+	(void)state;
+	assert_int_equal(start(8, 0), 0);
+	set_desc(0, DATA, 4, 0, 0);
+	offer(0);
+	assert_false(virtq_enable_notify(&vq));
+	assert_int_equal(rd16(USED), 0);
+	assert_int_equal(virtq_pop(&vq, &ch), 0); /* the buffer is still there for the kick */
+	virtq_disable_notify(&vq);
+	set_desc(1, DATA, 4, 0, 0);
+	offer(1);
+	assert_true(virtq_enable_notify(&vq)); /* after a real "off": looked at */
+	virtq_reset(&vq);
+	assert_int_equal(start(8, F_EVENT), 0);
+	set_desc(0, DATA, 4, 0, 0);
+	offer(0);
+	assert_true(virtq_enable_notify(&vq));
+}
+
 /* ---- chain copies --------------------------------------------------------------------------- */
 
 /* A chain of readable 3 + 5 and writable 4 + 6 bytes. */
@@ -326,6 +349,7 @@ int main(void)
 		T(test_avail_event_written),
 		T(test_enable_at_start_publishes_avail_event),
 		T(test_enable_notify_reports_pending),
+		T(test_enable_notify_when_never_off),
 		T(test_chain_read_across_segments),
 		T(test_chain_read_bounds),
 		T(test_chain_write_bounds_and_placement),

@@ -169,6 +169,30 @@ static void test_highest_irr_above_ppr(void **state)
 	assert_int_equal(mr(0, 0x200 + 0x10 * (0x31 / 32)) >> (0x31 % 32) & 1, 1); /* IRR visible */
 }
 
+/* vlapic_has_request is the run loop's quick test: false only with IRR empty and no NMI, and then
+ * there is no vector; a request held back by the PPR still counts. */
+static void test_has_request(void **state)
+{
+	(void)state;
+	assert_false(vlapic_has_request(lap[0]));
+	assert_true(vlapic_accept(lap[0], &(struct apic_msg){ .vector = 0xe1, .assert = true }));
+	assert_true(vlapic_has_request(lap[0]));
+	vlapic_ack(lap[0], 0xe1);
+	assert_false(vlapic_has_request(lap[0])); /* in service only */
+	assert_true(vlapic_accept(lap[0], &(struct apic_msg){ .vector = 0x31, .assert = true }));
+	assert_int_equal(vlapic_pending_vector(lap[0]), -1);
+	assert_true(vlapic_has_request(lap[0])); /* blocked by the PPR: the full answer is needed */
+	mw(0, 0xb0, 0);
+	assert_int_equal(vlapic_pending_vector(lap[0]), 0x31);
+	vlapic_ack(lap[0], 0x31);
+	mw(0, 0xb0, 0);
+	assert_false(vlapic_has_request(lap[0]));
+	assert_true(vlapic_accept(lap[0], &(struct apic_msg){ .delivery = APIC_DM_NMI, .assert = true }));
+	assert_true(vlapic_has_request(lap[0]));
+	assert_true(vlapic_take_nmi(lap[0]));
+	assert_false(vlapic_has_request(lap[0]));
+}
+
 static void test_tpr_ppr_and_cr8(void **state)
 {
 	(void)state;
@@ -755,7 +779,7 @@ static void test_random_accesses_stay_sane(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_reset_state), T(test_highest_irr_above_ppr), T(test_tpr_ppr_and_cr8),
+		T(test_reset_state), T(test_highest_irr_above_ppr), T(test_has_request), T(test_tpr_ppr_and_cr8),
 		T(test_eoi_order_nested), T(test_level_eoi_reaches_ioapic),
 		T(test_timer_oneshot_and_current_count), T(test_timer_divide_values), T(test_timer_periodic),
 		T(test_timer_tsc_deadline), T(test_timer_masked), TS(test_lvt_masks_and_sw_disable),

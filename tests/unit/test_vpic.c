@@ -169,6 +169,46 @@ static void test_priority_and_masking(void **state)
 	assert_int_equal(vpic_ack(&p), BASE1 + 4);
 }
 
+/* vpic_has_request is the run loop's quick test: false must always mean no vector. */
+static void test_has_request(void **state)
+{
+	struct vpic p;
+	uint32_t seed = 12345;
+
+	(void)state;
+	linux_init(&p, 0x01);
+	assert_false(vpic_has_request(&p));
+	pulse(&p, 4); /* masked: latched, not requested */
+	assert_false(vpic_has_request(&p));
+	outb(&p, 0x21, 0xeb);
+	assert_true(vpic_has_request(&p));
+	assert_int_equal(vpic_ack(&p), BASE1 + 4);
+	assert_false(vpic_has_request(&p)); /* in service, IRR empty */
+	linux_eoi(&p, 4);
+	outb(&p, 0xa1, 0xfe);
+	pulse(&p, 8);
+	assert_true(vpic_has_request(&p)); /* the slave's, through IR2 */
+	assert_int_equal(vpic_ack(&p), BASE2 + 0);
+	linux_eoi(&p, 8);
+	/* Any state: masks, edges, acknowledges and EOIs at random. */
+	for (unsigned i = 0; i < 20000; i++) {
+		unsigned r;
+
+		seed = seed * 1103515245u + 12345u;
+		r = seed >> 16;
+		if (r % 5 == 0)
+			outb(&p, r & 8 ? 0xa1 : 0x21, (uint8_t)(r >> 4));
+		else if (r % 5 == 1 && vpic_pending_vector(&p) >= 0)
+			(void)vpic_ack(&p);
+		else if (r % 5 == 2)
+			linux_eoi(&p, (r >> 4) & 15);
+		else
+			pulse(&p, (r >> 4) & 15);
+		if (!vpic_has_request(&p))
+			assert_int_equal(vpic_pending_vector(&p), -1);
+	}
+}
+
 static void test_cascade(void **state)
 {
 	struct vpic p;
@@ -392,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_linux_init_and_timer_tick),
 		cmocka_unit_test(test_edge_would_deliver),
 		cmocka_unit_test(test_priority_and_masking),
+		cmocka_unit_test(test_has_request),
 		cmocka_unit_test(test_cascade),
 		cmocka_unit_test(test_auto_eoi),
 		cmocka_unit_test(test_edge_latches_until_ack),

@@ -285,12 +285,14 @@ static uint64_t svm_get_reg(struct vcpu *vcpu, enum vm_reg reg)
 {
 	struct svm_vcpu *sv = vcpu->arch;
 	uint32_t clean_bit;
-	uint64_t *field = reg_field(sv->vmcb, reg, &clean_bit);
+	uint64_t *field;
 
+	/* Before the table: CR8 is read before every entry (virq.c's sync_cr8). */
 	if (reg == VM_REG_CPL)
 		return sv->vmcb->save.cpl & 3;
 	if (reg == VM_REG_CR8)
 		return sv->vmcb->control.vintr & SVM_VINTR_TPR_MASK;
+	field = reg_field(sv->vmcb, reg, &clean_bit);
 	if (!field)
 		return 0;
 	return reg == VM_REG_EFER ? *field & ~EFER_SVME : *field;
