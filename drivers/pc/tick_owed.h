@@ -48,16 +48,20 @@ static inline bool tick_owed_take(struct tick_owed *t, uint64_t now_ns, uint64_t
 	return true;
 }
 
-/* When the owner must look again: the next period's edge, or min_ns after the last edge while
- * ticks are owed and the line can take one (ready); never sooner than min_ns after the last edge.
- * While the line is not ready, owed ticks wait for the next period (or for whatever makes it ready
- * again: the owner looks then too). UINT64_MAX: never. */
+/* When the owner must look again (now_ns: this look): the next period's edge, or min_ns after the
+ * last edge while ticks are owed and the line can take one (ready); never sooner than min_ns after
+ * the last edge. While the line is not ready (it still holds the last edge), never sooner than
+ * min_ns from now either: a fast PIT the guest does not take must not make the host spin, and
+ * owed ticks wait for the next period or for whatever makes the line ready (the owner looks then
+ * too). UINT64_MAX: never. */
 static inline uint64_t tick_owed_next(const struct tick_owed *t, uint64_t next_edge_ns, uint64_t min_ns,
-				      bool ready)
+				      uint64_t now_ns, bool ready)
 {
 	uint64_t earliest = t->raised ? t->last_ns + min_ns : 0;
 
-	if (t->owed && ready)
+	if (!ready)
+		earliest = now_ns + min_ns;
+	else if (t->owed)
 		return earliest ? earliest : 1;
 	if (next_edge_ns != UINT64_MAX && next_edge_ns < earliest)
 		return earliest;

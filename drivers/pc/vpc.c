@@ -195,7 +195,7 @@ uint64_t vpc_run_timers(struct vpc *pc, uint64_t now_ns)
 	 * (pic_io, vpc_ack). With one, an RTE write does not, so the next period is still looked at. */
 	if (!pc->vm->ioapic && !ready)
 		return UINT64_MAX;
-	return tick_owed_next(&pc->pit_owed, vpit_next_irq_ns(&pc->pit), VPC_TIMER_MIN_PERIOD_NS, ready);
+	return tick_owed_next(&pc->pit_owed, vpit_next_irq_ns(&pc->pit), VPC_TIMER_MIN_PERIOD_NS, now_ns, ready);
 }
 
 bool vpc_timer_changed(struct vpc *pc)

@@ -20,8 +20,8 @@ static void test_owed_ticks_come_one_per_min_period(void **state)
 	assert_true(tick_owed_take(&t, 10 * MS, MIN_NS, true));
 	/* The next one not before MIN_NS: the controller would merge it with the first. */
 	assert_false(tick_owed_take(&t, 10 * MS + MIN_NS - 1, MIN_NS, true));
-	assert_int_equal(tick_owed_next(&t, UINT64_MAX, MIN_NS, true), 10 * MS + MIN_NS);
-	assert_int_equal(tick_owed_next(&t, 14 * MS, MIN_NS, false), 14 * MS); /* latched: the next period */
+	assert_int_equal(tick_owed_next(&t, UINT64_MAX, MIN_NS, 10 * MS, true), 10 * MS + MIN_NS);
+	assert_int_equal(tick_owed_next(&t, 14 * MS, MIN_NS, 10 * MS, false), 14 * MS); /* latched: the next period */
 	assert_true(tick_owed_take(&t, 10 * MS + MIN_NS, MIN_NS, true));
 	assert_true(tick_owed_take(&t, 11 * MS, MIN_NS, true));
 	assert_false(tick_owed_take(&t, 12 * MS, MIN_NS, true)); /* all three raised: none more */
@@ -59,6 +59,24 @@ static void test_masked_line_keeps_one_tick(void **state)
 	assert_true(tick_owed_take(&t, 3 * MS + 10000, MIN_NS, true));
 }
 
+/* hostile-timer: PIT count 2 (1.7 us), IRQ 0 unmasked at the PIC, IF=0: the first edge stays
+ * latched and the line is never ready again. The host must look at most every MIN_NS, not at each
+ * period (it spun at 600 kHz when the spacing counted from the last raised edge only). */
+static void test_latched_fast_timer_does_not_spin_the_host(void **state)
+{
+	struct tick_owed t = { 0 };
+	uint64_t now = 50 * MS;
+
+	(void)state;
+	tick_owed_add(&t, 1, true);
+	assert_true(tick_owed_take(&t, MS, MIN_NS, true)); /* raised long ago, never taken */
+	tick_owed_add(&t, 500, true);
+	assert_false(tick_owed_take(&t, now, MIN_NS, false));
+	assert_int_equal(tick_owed_next(&t, now + 1676, MIN_NS, now, false), now + MIN_NS);
+	/* A one-shot that already fired: nothing to look for until the line is ready again. */
+	assert_int_equal(tick_owed_next(&t, UINT64_MAX, MIN_NS, now, false), UINT64_MAX);
+}
+
 static void test_owed_is_capped(void **state)
 {
 	struct tick_owed t = { 0 };
@@ -76,13 +94,13 @@ static void test_next_look_never_closer_than_min_period(void **state)
 	struct tick_owed t = { 0 };
 
 	(void)state;
-	assert_int_equal(tick_owed_next(&t, 4 * MS, MIN_NS, true), 4 * MS);
-	assert_int_equal(tick_owed_next(&t, UINT64_MAX, MIN_NS, true), UINT64_MAX);
+	assert_int_equal(tick_owed_next(&t, 4 * MS, MIN_NS, 0, true), 4 * MS);
+	assert_int_equal(tick_owed_next(&t, UINT64_MAX, MIN_NS, 0, true), UINT64_MAX);
 	tick_owed_add(&t, 1, true);
 	assert_true(tick_owed_take(&t, 4 * MS, MIN_NS, true));
 	/* A 100 us period (count 119) is looked at every MIN_NS only. */
-	assert_int_equal(tick_owed_next(&t, 4 * MS + 100000, MIN_NS, true), 4 * MS + MIN_NS);
-	assert_int_equal(tick_owed_next(&t, 8 * MS, MIN_NS, true), 8 * MS);
+	assert_int_equal(tick_owed_next(&t, 4 * MS + 100000, MIN_NS, 4 * MS, true), 4 * MS + MIN_NS);
+	assert_int_equal(tick_owed_next(&t, 8 * MS, MIN_NS, 4 * MS, true), 8 * MS);
 }
 
 /*
@@ -137,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_owed_ticks_come_one_per_min_period),
 		cmocka_unit_test(test_not_ready_keeps_what_is_owed),
 		cmocka_unit_test(test_masked_line_keeps_one_tick),
+		cmocka_unit_test(test_latched_fast_timer_does_not_spin_the_host),
 		cmocka_unit_test(test_owed_is_capped),
 		cmocka_unit_test(test_next_look_never_closer_than_min_period),
 		cmocka_unit_test(test_overcommitted_guest_sees_every_period),
